@@ -1,0 +1,243 @@
+// Package config reads the server's typed configuration from environment
+// variables (and a .env file when present), applies defaults and validates it.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+)
+
+// Environment names.
+const (
+	EnvDevelopment = "development"
+	EnvProduction  = "production"
+)
+
+// Config is everything the server needs to start. Field comments name the
+// environment variable each one comes from.
+type Config struct {
+	Addr      string // KIRA_ADDR, default ":8080"
+	DataDir   string // KIRA_DATA_DIR, default "./data"
+	Env       string // KIRA_ENV, "development" (default) or "production"
+	PublicURL string // KIRA_PUBLIC_URL, base of signed file URLs; default http://localhost<Addr>
+	LogLevel  string // KIRA_LOG_LEVEL: debug, info (default), warn, error
+
+	DatabaseURL string // DATABASE_URL; empty = SQLite at $KIRA_DATA_DIR/kira.db
+	RedisURL    string // REDIS_URL; empty = in-memory stream log and leases
+
+	SupabaseURL    string // SUPABASE_URL; JWKS and issuer are derived from it when not set
+	JWKSURL        string // SUPABASE_JWKS_URL; empty (and no SUPABASE_URL) = development key
+	JWTIssuer      string // SUPABASE_JWT_ISSUER; empty = no iss check (or derived from SUPABASE_URL)
+	JWTSecret      string // SUPABASE_JWT_SECRET; legacy HS256 secret, accepted only when set
+	AdminPassword  string // ADMIN_PASSWORD; empty = password routes always 401
+	CORSOrigins    []string
+	ShutdownGrace  time.Duration // KIRA_SHUTDOWN_TIMEOUT, default 15s
+	MaxBodyBytes   int64         // JSON body limit (API.md: 1 MiB)
+	FrontChatKey   string        // FRONT_CHAT_SECRET, for /support/hash
+	DefaultOrigins []string      // production defaults merged into CORSOrigins
+}
+
+// defaultProductionOrigins are the web client's origins (API.md §0).
+var defaultProductionOrigins = []string{"https://kira.art", "https://*.kira.art"}
+
+// Load reads the environment. A .env file in the working directory is read
+// first; real environment variables win over it.
+func Load() (Config, error) {
+	if err := godotenv.Load(); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return Config{}, fmt.Errorf("read .env: %w", err)
+	}
+	return FromLookup(os.LookupEnv)
+}
+
+// FromLookup builds a Config from any variable source (tests pass a map).
+func FromLookup(lookup func(string) (string, bool)) (Config, error) {
+	get := func(key, def string) string {
+		if v, ok := lookup(key); ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+		return def
+	}
+	c := Config{
+		Addr:          get("KIRA_ADDR", ":8080"),
+		DataDir:       get("KIRA_DATA_DIR", "./data"),
+		Env:           get("KIRA_ENV", EnvDevelopment),
+		PublicURL:     get("KIRA_PUBLIC_URL", ""),
+		LogLevel:      get("KIRA_LOG_LEVEL", "info"),
+		DatabaseURL:   get("DATABASE_URL", ""),
+		RedisURL:      get("REDIS_URL", ""),
+		SupabaseURL:   strings.TrimRight(get("SUPABASE_URL", ""), "/"),
+		JWKSURL:       get("SUPABASE_JWKS_URL", ""),
+		JWTIssuer:     get("SUPABASE_JWT_ISSUER", ""),
+		JWTSecret:     get("SUPABASE_JWT_SECRET", ""),
+		AdminPassword: get("ADMIN_PASSWORD", ""),
+		FrontChatKey:  get("FRONT_CHAT_SECRET", ""),
+		MaxBodyBytes:  1 << 20,
+	}
+	var problems []string
+	grace, err := time.ParseDuration(get("KIRA_SHUTDOWN_TIMEOUT", "15s"))
+	if err != nil {
+		problems = append(problems, "KIRA_SHUTDOWN_TIMEOUT: not a duration (e.g. 15s)")
+	}
+	c.ShutdownGrace = grace
+	for _, o := range strings.Split(get("CORS_ORIGINS", ""), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.CORSOrigins = append(c.CORSOrigins, strings.TrimRight(o, "/"))
+		}
+	}
+	c.DefaultOrigins = defaultProductionOrigins
+	if c.SupabaseURL != "" {
+		if c.JWKSURL == "" {
+			c.JWKSURL = c.SupabaseURL + "/auth/v1/.well-known/jwks.json"
+		}
+		if c.JWTIssuer == "" {
+			c.JWTIssuer = c.SupabaseURL + "/auth/v1"
+		}
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = defaultPublicURL(c.Addr)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if len(problems) > 0 {
+		return c, &Error{Problems: problems}
+	}
+	return c, c.Validate()
+}
+
+func defaultPublicURL(addr string) string {
+	if strings.HasPrefix(addr, ":") {
+		return "http://localhost" + addr
+	}
+	return "http://" + addr
+}
+
+// Error lists every configuration problem at once, so an operator fixes
+// them in one go instead of one restart per mistake.
+type Error struct{ Problems []string }
+
+func (e *Error) Error() string {
+	return "invalid configuration:\n  - " + strings.Join(e.Problems, "\n  - ")
+}
+
+// Validate checks the whole configuration and reports every problem.
+func (c Config) Validate() error {
+	var p []string
+	if c.Env != EnvDevelopment && c.Env != EnvProduction {
+		p = append(p, fmt.Sprintf("KIRA_ENV: %q is neither development nor production", c.Env))
+	}
+	if c.Addr == "" || !strings.Contains(c.Addr, ":") {
+		p = append(p, "KIRA_ADDR: want host:port or :port")
+	}
+	if c.DataDir == "" {
+		p = append(p, "KIRA_DATA_DIR: must not be empty")
+	}
+	if c.DatabaseURL != "" && !isPostgresURL(c.DatabaseURL) {
+		p = append(p, "DATABASE_URL: only postgres:// or postgresql:// URLs are supported (leave empty for SQLite)")
+	}
+	if c.RedisURL != "" && !hasScheme(c.RedisURL, "redis", "rediss") {
+		p = append(p, "REDIS_URL: want redis:// or rediss://")
+	}
+	for name, v := range map[string]string{"SUPABASE_URL": c.SupabaseURL, "SUPABASE_JWKS_URL": c.JWKSURL, "KIRA_PUBLIC_URL": c.PublicURL} {
+		if v != "" && !hasScheme(v, "http", "https") {
+			p = append(p, name+": want an http(s) URL")
+		}
+	}
+	if _, ok := logLevels[c.LogLevel]; !ok {
+		p = append(p, "KIRA_LOG_LEVEL: want debug, info, warn or error")
+	}
+	for _, o := range c.CORSOrigins {
+		if !hasScheme(strings.Replace(o, "*.", "x.", 1), "http", "https") {
+			p = append(p, fmt.Sprintf("CORS_ORIGINS: %q is not an http(s) origin", o))
+		}
+	}
+	if c.Env == EnvProduction {
+		if c.JWKSURL == "" && c.JWTSecret == "" {
+			p = append(p, "SUPABASE_URL or SUPABASE_JWKS_URL: required in production (the development key is for local use only)")
+		}
+		if c.AdminPassword != "" && len(c.AdminPassword) < 16 {
+			p = append(p, "ADMIN_PASSWORD: use at least 16 characters in production")
+		}
+	}
+	if c.ShutdownGrace < 0 {
+		p = append(p, "KIRA_SHUTDOWN_TIMEOUT: must not be negative")
+	}
+	if len(p) > 0 {
+		return &Error{Problems: p}
+	}
+	return nil
+}
+
+// Dev reports whether the server runs in development mode.
+func (c Config) Dev() bool { return c.Env == EnvDevelopment }
+
+// SQLitePath is where the embedded database lives.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "kira.db") }
+
+// AllowedOrigins is the production CORS allow-list: defaults plus CORS_ORIGINS.
+func (c Config) AllowedOrigins() []string {
+	return append(append([]string{}, c.DefaultOrigins...), c.CORSOrigins...)
+}
+
+var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
+
+// SlogLevel is the configured log level.
+func (c Config) SlogLevel() slog.Level { return logLevels[c.LogLevel] }
+
+func isPostgresURL(s string) bool { return hasScheme(s, "postgres", "postgresql") }
+
+func hasScheme(raw string, schemes ...string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			return true
+		}
+	}
+	return false
+}
+
+// LogValue redacts secrets so the whole config can be logged at start-up.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.String("env", c.Env),
+		slog.String("data_dir", c.DataDir),
+		slog.String("public_url", c.PublicURL),
+		slog.String("database", redactURL(c.DatabaseURL, "sqlite:"+c.SQLitePath())),
+		slog.String("redis", redactURL(c.RedisURL, "in-memory")),
+		slog.String("jwks_url", orDefault(c.JWKSURL, "development key")),
+		slog.String("jwt_issuer", c.JWTIssuer),
+		slog.Bool("jwt_hs256_secret_set", c.JWTSecret != ""),
+		slog.Bool("admin_password_set", c.AdminPassword != ""),
+		slog.Bool("front_chat_secret_set", c.FrontChatKey != ""),
+		slog.Any("cors_origins", c.CORSOrigins),
+	)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// redactURL hides the password of a connection URL.
+func redactURL(raw, empty string) string {
+	if raw == "" {
+		return empty
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable)"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,92 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func lookup(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := FromLookup(lookup(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "./data" || !c.Dev() || c.DatabaseURL != "" {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if c.PublicURL != "http://localhost:8080" {
+		t.Fatalf("public url %q", c.PublicURL)
+	}
+	if c.SQLitePath() != "data/kira.db" {
+		t.Fatalf("sqlite path %q", c.SQLitePath())
+	}
+}
+
+func TestSupabaseDerivesJWKSAndIssuer(t *testing.T) {
+	t.Parallel()
+	c, err := FromLookup(lookup(map[string]string{"SUPABASE_URL": "https://abc.supabase.co/"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.JWKSURL != "https://abc.supabase.co/auth/v1/.well-known/jwks.json" || c.JWTIssuer != "https://abc.supabase.co/auth/v1" {
+		t.Fatalf("got %q %q", c.JWKSURL, c.JWTIssuer)
+	}
+}
+
+func TestValidateListsEveryProblem(t *testing.T) {
+	t.Parallel()
+	_, err := FromLookup(lookup(map[string]string{
+		"KIRA_ENV":       "staging",
+		"DATABASE_URL":   "mysql://x",
+		"REDIS_URL":      "http://x",
+		"KIRA_LOG_LEVEL": "loud",
+		"CORS_ORIGINS":   "kira.art",
+	}))
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("want *Error, got %v", err)
+	}
+	for _, want := range []string{"KIRA_ENV", "DATABASE_URL", "REDIS_URL", "KIRA_LOG_LEVEL", "CORS_ORIGINS"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+}
+
+func TestProductionNeedsRealAuth(t *testing.T) {
+	t.Parallel()
+	_, err := FromLookup(lookup(map[string]string{"KIRA_ENV": "production"}))
+	if err == nil || !strings.Contains(err.Error(), "SUPABASE_URL") {
+		t.Fatalf("want auth problem, got %v", err)
+	}
+}
+
+func TestLogValueRedactsSecrets(t *testing.T) {
+	t.Parallel()
+	c, err := FromLookup(lookup(map[string]string{
+		"DATABASE_URL":        "postgres://kira:hunter2pass@db:5432/kira",
+		"ADMIN_PASSWORD":      "supersecretadminpassword",
+		"SUPABASE_JWT_SECRET": "jwtsecretvalue",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
+	out := buf.String()
+	for _, secret := range []string{"hunter2pass", "supersecretadminpassword", "jwtsecretvalue"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log leaks %q: %s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "db:5432") {
+		t.Errorf("log lost the database host: %s", out)
+	}
+}

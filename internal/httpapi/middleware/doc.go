@@ -1,0 +1,18 @@
+// Package middleware provides the HTTP middleware chain of the API server,
+// which is built on the standard library's http.ServeMux.
+//
+// The intended order, outermost first, is
+//
+//	h := middleware.Chain(metrics.Middleware(mux),
+//		middleware.RequestID,          // everything below may log the id
+//		middleware.AccessLog(logger),  // installs the per-request holder; sees Recover's 500
+//		middleware.Recover(logger),
+//		middleware.CORS(corsCfg),      // also answers preflights, so they never reach the router
+//		middleware.BodyLimit(limit, "/upload"),
+//	)
+//
+// Metrics.Middleware must wrap the mux directly: ServeMux sets r.Pattern on
+// the request it is handed, and every layer that derives a request with
+// r.WithContext gets a copy that never sees it. Metrics therefore also hands
+// the pattern to AccessLog through the per-request holder.
+package middleware
