@@ -28,8 +28,10 @@ type Verifier struct {
 // NewVerifier builds a Verifier from cfg. With a JWKSURL it fetches the key
 // set once, but a failed fetch does not fail construction: the set is
 // re-fetched in the background and whenever a token names an unknown kid,
-// so the server can start while Supabase is briefly unreachable. It returns
-// an error only for bad configuration. Cancelling ctx, like Close, stops the
+// so the server can start while Supabase is briefly unreachable. That first
+// fetch runs inside NewVerifier, so an endpoint that hangs (rather than
+// refusing) delays start-up by up to the fetch timeout. It returns an error
+// only for bad configuration. Cancelling ctx, like Close, stops the
 // background refresh.
 func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 	cfg = cfg.withDefaults()

@@ -9,12 +9,14 @@ package uimsg
 //   - a "reasoning" part has both "reasoning" and "details";
 //   - a "file" part has both "mimeType" and "data";
 //   - role is "data";
-//   - it has "experimental_attachments" or a top-level "reasoning" string.
+//   - it has "experimental_attachments" or a top-level "reasoning" string,
+//     or a part has type "source".
 //
 // The last rule goes beyond the written spec: v4.2+ rows carry "parts" and
-// "content" together, so a user message with attachments but no other v4
-// marker would otherwise be read as v5 and silently lose its attachments.
-// Neither key exists in v5, so this cannot misclassify a v5 row.
+// "content" together, so a user message with attachments, or an assistant
+// message citing sources, with no other v4 marker would otherwise be read
+// as v5 and lose its attachments or keep parts v5 rejects. None of these
+// exist in v5, so this cannot misclassify a v5 row.
 func IsV4(raw []byte) bool {
 	o, ok := decodeObject(raw)
 	return ok && isV4(o)
@@ -39,7 +41,7 @@ func isV4(o object) bool {
 		if !ok {
 			continue
 		}
-		if t, _ := getString(po, "type"); t == "tool-invocation" {
+		if t, _ := getString(po, "type"); t == "tool-invocation" || t == "source" {
 			return true
 		}
 		if v4PartKey(po) != "" {

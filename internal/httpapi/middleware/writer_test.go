@@ -137,14 +137,16 @@ func TestHijackThroughWrappers(t *testing.T) {
 			}
 			defer conn.Close()
 			_, _ = io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n")
-			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			br := bufio.NewReader(conn)
+			resp, err := http.ReadResponse(br, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if resp.StatusCode != http.StatusSwitchingProtocols {
 				t.Fatalf("status %d", resp.StatusCode)
 			}
-			got, _ := io.ReadAll(resp.Body)
+			// After a 101 the bytes belong to the new protocol, not a body.
+			got, _ := io.ReadAll(br)
 			if string(got) != "hello" {
 				t.Fatalf("after upgrade read %q", got)
 			}
@@ -156,10 +158,6 @@ func TestStatusWriterRecords(t *testing.T) {
 	t.Parallel()
 	rec := httptest.NewRecorder()
 	sw := newStatusWriter(rec)
-	sw.WriteHeader(http.StatusEarlyHints) // interim, must not count
-	if sw.written() {
-		t.Fatal("103 counted as final status")
-	}
 	_, _ = sw.Write([]byte("abc"))
 	n, _ := sw.ReadFrom(strings.NewReader("defg"))
 	if sw.status != http.StatusOK || sw.bytes != 7 || n != 4 || rec.Body.String() != "abcdefg" {
@@ -167,6 +165,32 @@ func TestStatusWriterRecords(t *testing.T) {
 	}
 	if sw.Unwrap() != rec {
 		t.Fatal("Unwrap lost the writer")
+	}
+}
+
+// Interim 1xx responses (103 Early Hints) precede the real status and must
+// not be recorded as it. A real server is used because ResponseRecorder
+// treats any 1xx as final.
+func TestStatusWriterInterimResponse(t *testing.T) {
+	t.Parallel()
+	got := make(chan int, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := newStatusWriter(w)
+		sw.WriteHeader(http.StatusEarlyHints)
+		if sw.written() {
+			t.Error("103 counted as final status")
+		}
+		sw.WriteHeader(http.StatusCreated)
+		got <- sw.status
+	}))
+	t.Cleanup(srv.Close)
+	resp, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if s := <-got; s != http.StatusCreated || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("recorded %d, client got %d", s, resp.StatusCode)
 	}
 }
 

@@ -1,0 +1,68 @@
+// Package httpapi is the HTTP face of kira: the router, the middleware
+// chain, error mapping and one file of handlers per route group.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kira-art/kira/internal/auth"
+	"github.com/kira-art/kira/internal/blob"
+	"github.com/kira-art/kira/internal/config"
+	"github.com/kira-art/kira/internal/store"
+)
+
+// Verifier checks bearer tokens.
+type Verifier interface {
+	Verify(ctx context.Context, token string) (auth.Claims, error)
+}
+
+// ReadyCheck is one dependency probed by /ready.
+type ReadyCheck struct {
+	Name  string
+	Check func(context.Context) error
+}
+
+// Deps is everything the HTTP layer needs; app wires it.
+type Deps struct {
+	Config   config.Config
+	Logger   *slog.Logger
+	Store    *store.Store
+	Verifier Verifier
+	DevKey   *auth.DevKey // non-nil in development mode: served as the JWKS
+	Signer   *blob.Signer
+	Registry *prometheus.Registry
+	Ready    []ReadyCheck
+}
+
+// Server holds the dependencies shared by every handler group.
+type Server struct {
+	Deps
+	log        *slog.Logger
+	background sync.WaitGroup
+	profiles   profileCache
+}
+
+// New builds the server; Handler returns its http.Handler.
+func New(d Deps) *Server {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	return &Server{Deps: d, log: d.Logger}
+}
+
+// goBackground runs best-effort work detached from the request (e.g. the
+// v4→v5 rewrite); Wait drains it at shutdown.
+func (s *Server) goBackground(name string, fn func(ctx context.Context) error) {
+	s.background.Go(func() {
+		if err := fn(context.Background()); err != nil {
+			s.log.Warn("background work failed", "work", name, "err", err)
+		}
+	})
+}
+
+// Wait blocks until background work started by handlers has finished.
+func (s *Server) Wait() { s.background.Wait() }
