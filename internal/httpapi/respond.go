@@ -136,3 +136,5 @@ func optTime(t *time.Time) *string {
 	s := apiTime(*t)
 	return &s
 }
+
+var errRouteNotFound = apperr.NotFoundf("Not found")

@@ -1,0 +1,185 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/kira-art/kira/internal/apperr"
+	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/uimsg"
+)
+
+// messageHandlers serves the stored-history routes of /agent.
+type messageHandlers struct{ s *Server }
+
+// ownedThread reads the thread path parameter and checks the caller owns it.
+func (h messageHandlers) ownedThread(r *http.Request) (store.Thread, error) {
+	id, err := pathUUID(r, "threadId")
+	if err != nil {
+		return store.Thread{}, err
+	}
+	t, err := h.s.Store.GetThread(r.Context(), userID(r), id)
+	return t, notFoundAs(err, "thread not found")
+}
+
+func (h messageHandlers) list(w http.ResponseWriter, r *http.Request) {
+	t, err := h.ownedThread(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	msgs, err := h.s.Store.ListMessages(r.Context(), t.ID)
+	h.respond(w, r, msgs, err)
+}
+
+func (h messageHandlers) rewind(w http.ResponseWriter, r *http.Request) {
+	t, err := h.ownedThread(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	mid, err := pathMessageID(r, "messageId")
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	msgs, err := h.s.Store.ListMessagesBefore(r.Context(), t.ID, mid)
+	h.respond(w, r, msgs, notFoundAs(err, "message not found"))
+}
+
+// respond converts stored rows to v5 (STREAMING.md §4) and schedules the
+// write-back of converted v4 rows, which is idempotent.
+func (h messageHandlers) respond(w http.ResponseWriter, r *http.Request, rows []store.Message, err error) {
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	out := make([]json.RawMessage, 0, len(rows))
+	var rewrites []store.Message
+	for _, row := range rows {
+		m, wasV4, err := uimsg.Parse(row.Body)
+		if err != nil {
+			// A row that is not even a JSON message is skipped, not fatal:
+			// one bad legacy row must not hide a whole conversation.
+			h.s.log.WarnContext(r.Context(), "unreadable stored message", "thread_id", row.ThreadID, "message_id", row.ID, "err", err)
+			continue
+		}
+		m.ID = row.ID
+		if wasV4 || row.Format == store.FormatV4 {
+			m.CreatedAt = nil
+			if body, err := json.Marshal(m); err == nil {
+				rewrites = append(rewrites, store.Message{ThreadID: row.ThreadID, ID: row.ID, Body: body})
+			}
+		}
+		m.CreatedAt, _ = json.Marshal(apiTime(row.CreatedAt))
+		b, err := json.Marshal(m)
+		if err != nil {
+			h.s.writeError(w, r, apperr.Wrap(err, "encode message"))
+			return
+		}
+		out = append(out, b)
+	}
+	if len(rewrites) > 0 {
+		h.s.goBackground("rewrite v4 messages", func(ctx context.Context) error {
+			for _, m := range rewrites {
+				if err := h.s.Store.RewriteV4Message(ctx, m.ThreadID, m.ID, m.Body); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": out})
+}
+
+func (h messageHandlers) save(w http.ResponseWriter, r *http.Request) {
+	t, err := h.ownedThread(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	var body struct {
+		Message json.RawMessage `json:"message"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	msg, stored, err := parseIncomingMessage(body.Message, "message")
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	images, err := h.ownedImages(r, msg)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	stored.ThreadID, stored.UserID = t.ID, userID(r)
+	v, err := h.s.Store.SaveMessage(r.Context(), stored, images)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	var view *versionView
+	if v != nil {
+		vv := h.s.versionOf(*v)
+		view = &vv
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"version": view})
+}
+
+// ownedImages collects the images a message's tool outputs name. Only
+// images registered to the caller may enter a version: a version hands out
+// signed URLs, so a foreign id would leak someone else's file.
+func (h messageHandlers) ownedImages(r *http.Request, m uimsg.Message) ([]store.VersionImage, error) {
+	refs := m.ToolImages()
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(refs))
+	for _, ref := range refs {
+		var img struct {
+			ImageID string `json:"imageId"`
+		}
+		if json.Unmarshal(ref, &img) != nil || img.ImageID == "" {
+			return nil, apperr.Invalidf("message: tool output images need an imageId")
+		}
+		ids = append(ids, img.ImageID)
+	}
+	files, err := h.s.Store.GetFiles(r.Context(), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.VersionImage, 0, len(ids))
+	for i, id := range ids {
+		f, ok := files[id]
+		if !ok || f.UserID != userID(r) || f.Kind != "image" {
+			return nil, apperr.NotFoundf("message: image %q not found", id)
+		}
+		out = append(out, store.VersionImage{ImageID: id, Data: refs[i]})
+	}
+	return out, nil
+}
+
+// versionHandlers serves /version.
+type versionHandlers struct{ s *Server }
+
+func (h versionHandlers) list(w http.ResponseWriter, r *http.Request) {
+	t, err := messageHandlers(h).ownedThread(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	vs, err := h.s.Store.ListVersions(r.Context(), t.ID)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	out := make([]versionView, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, h.s.versionOf(v))
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,132 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kira-art/kira/internal/apperr"
+	"github.com/kira-art/kira/internal/store"
+)
+
+// profileHandlers serves /user/profile.
+type profileHandlers struct{ s *Server }
+
+// profileView is the private Profile of API.md §2.
+type profileView struct {
+	ID                 string  `json:"id"`
+	Nickname           string  `json:"nickname"`
+	AvatarURL          *string `json:"avatarUrl"`
+	Email              *string `json:"email"`
+	Plan               string  `json:"plan"`
+	Credit             int     `json:"credit"`
+	AddonCredits       int     `json:"addonCredits"`
+	Language           string  `json:"language"`
+	Watermark          bool    `json:"watermark"`
+	IsOpenNotification bool    `json:"isOpenNotification"`
+	LastCreditIssuedAt *string `json:"lastCreditIssuedAt"`
+}
+
+func (h profileHandlers) avatarURL(r *http.Request, imageID string) *string {
+	if imageID == "" {
+		return nil
+	}
+	f, err := h.s.Store.GetFile(r.Context(), imageID)
+	if err != nil {
+		return nil // a deleted avatar shows as none rather than failing the profile
+	}
+	u := h.s.fileURL(firstNonEmpty(f.ThumbKey, f.StorageKey))
+	return &u
+}
+
+func (h profileHandlers) get(w http.ResponseWriter, r *http.Request) {
+	p, err := h.s.Store.GetProfile(r.Context(), userID(r))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	v := profileView{ID: p.ID, Nickname: p.Nickname, AvatarURL: h.avatarURL(r, p.AvatarImageID), Plan: p.Plan,
+		Credit: p.Credit, AddonCredits: p.AddonCredits, Language: p.Language, Watermark: p.Watermark,
+		IsOpenNotification: p.IsOpenNotification, LastCreditIssuedAt: optTime(p.LastCreditIssuedAt)}
+	if p.Email != "" {
+		v.Email = &p.Email
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// profileUpdate is the PUT body; avatarImageId distinguishes absent from null.
+type profileUpdate struct {
+	Nickname           *string  `json:"nickname"`
+	Language           *string  `json:"language"`
+	AvatarImageID      optional `json:"avatarImageId"`
+	Watermark          *bool    `json:"watermark"`
+	IsOpenNotification *bool    `json:"isOpenNotification"`
+}
+
+// Languages a profile may choose: the locales the content ships in.
+var supportedLanguages = []string{"en", "zh-CN", "zh-TW", "ja", "ko", "de", "es", "fr", "it", "ms", "pt", "ru"}
+
+func canonicalLanguage(lang string) (string, bool) {
+	for _, l := range supportedLanguages {
+		if strings.EqualFold(l, lang) {
+			return l, true
+		}
+	}
+	return "", false
+}
+
+func (h profileHandlers) put(w http.ResponseWriter, r *http.Request) {
+	var body profileUpdate
+	if err := decodeJSON(r, &body); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	patch, err := h.validate(r, body)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	p, err := h.s.Store.UpdateProfile(r.Context(), userID(r), patch)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": p.ID, "nickname": p.Nickname,
+		"avatarUrl": h.avatarURL(r, p.AvatarImageID), "plan": p.Plan})
+}
+
+func (h profileHandlers) validate(r *http.Request, b profileUpdate) (store.ProfilePatch, error) {
+	patch := store.ProfilePatch{Watermark: b.Watermark, IsOpenNotification: b.IsOpenNotification}
+	if b.Nickname != nil {
+		n := strings.TrimSpace(*b.Nickname)
+		if l := utf8.RuneCountInString(n); l < 1 || l > 32 {
+			return patch, apperr.Invalidf("nickname: must be 1-32 characters")
+		}
+		patch.Nickname = &n
+	}
+	if b.Language != nil {
+		l, ok := canonicalLanguage(*b.Language)
+		if !ok {
+			return patch, apperr.Invalidf("language: must be one of %s", strings.Join(supportedLanguages, ", "))
+		}
+		patch.Language = &l
+	}
+	if b.AvatarImageID.Set {
+		id, err := b.AvatarImageID.String("avatarImageId")
+		if err != nil {
+			return patch, err
+		}
+		if id != "" {
+			f, err := h.s.Store.GetFile(r.Context(), id)
+			if errors.Is(err, store.ErrNotFound) || (err == nil && (f.UserID != userID(r) || f.Kind != "image")) {
+				return patch, apperr.NotFoundf("avatarImageId: image not found")
+			} else if err != nil {
+				return patch, err
+			}
+		}
+		// The avatar CSAM check (451) hooks in here with the moderation checker.
+		patch.SetAvatar, patch.AvatarImageID = true, id
+	}
+	return patch, nil
+}
