@@ -48,3 +48,8 @@ func (k *DevKey) sign(claims jwt.Claims) (string, error) {
 	}
 	return s, nil
 }
+
+// SignClaims signs arbitrary claims with the development key. It exists for
+// tests of callers (expired, wrong-audience tokens…): Verify still decides
+// what is acceptable.
+func (k *DevKey) SignClaims(claims jwt.MapClaims) (string, error) { return k.sign(claims) }

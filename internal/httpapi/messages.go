@@ -156,7 +156,7 @@ func (h messageHandlers) ownedImages(r *http.Request, m uimsg.Message) ([]store.
 	for i, id := range ids {
 		f, ok := files[id]
 		if !ok || f.UserID != userID(r) || f.Kind != "image" {
-			return nil, apperr.NotFoundf("message: image %q not found", id)
+			return nil, apperr.Invalidf("message: image %q is not an image of yours", id)
 		}
 		out = append(out, store.VersionImage{ImageID: id, Data: refs[i]})
 	}

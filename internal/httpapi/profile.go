@@ -120,7 +120,7 @@ func (h profileHandlers) validate(r *http.Request, b profileUpdate) (store.Profi
 		if id != "" {
 			f, err := h.s.Store.GetFile(r.Context(), id)
 			if errors.Is(err, store.ErrNotFound) || (err == nil && (f.UserID != userID(r) || f.Kind != "image")) {
-				return patch, apperr.NotFoundf("avatarImageId: image not found")
+				return patch, apperr.Invalidf("avatarImageId: no image of yours has this id")
 			} else if err != nil {
 				return patch, err
 			}
