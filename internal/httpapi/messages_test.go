@@ -138,7 +138,7 @@ func TestChatMessageWithImagesMakesVersion(t *testing.T) {
 		toolMsg := func(imageID string) map[string]any {
 			return map[string]any{"message": map[string]any{"id": "a1", "role": "assistant", "parts": []any{
 				map[string]any{"type": "tool-generateImage", "toolCallId": "call1", "state": "output-available",
-					"input": map[string]any{"prompt": "a cat"},
+					"input":  map[string]any{"prompt": "a cat"},
 					"output": map[string]any{"images": []any{map[string]any{"imageId": imageID, "seed": 42, "prompt": "a cat"}}}},
 			}}}
 		}
