@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -68,10 +69,14 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("url signing key: %w", err)
 	}
+	blobs, err := blob.NewLocal(filepath.Join(a.cfg.DataDir, "blobs"), blob.NewSigner(a.cfg.PublicURL, signKey))
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.api = httpapi.New(httpapi.Deps{Config: a.cfg, Logger: a.log, Store: st, Verifier: a.verifier, DevKey: devKey,
-		Signer: blob.NewSigner(a.cfg.PublicURL, signKey), Registry: reg,
+		Blobs: blobs, Registry: reg,
 		Ready: []httpapi.ReadyCheck{{Name: "database", Check: st.Ping}}})
 	a.http = &http.Server{Addr: a.cfg.Addr, Handler: a.api.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -54,8 +55,12 @@ func newEnv(t *testing.T, st *store.Store, mutate ...func(*config.Config)) *env 
 	for _, m := range mutate {
 		m(&cfg)
 	}
+	blobs, err := blob.NewLocal(filepath.Join(dir, "blobs"), blob.NewSigner("http://files.test", []byte("0123456789abcdef0123456789abcdef")))
+	if err != nil {
+		t.Fatal(err)
+	}
 	api := httpapi.New(httpapi.Deps{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Store: st,
-		Verifier: v, DevKey: key, Signer: blob.NewSigner("http://files.test", []byte("0123456789abcdef0123456789abcdef")),
+		Verifier: v, DevKey: key, Blobs: blobs,
 		Registry: prometheus.NewRegistry(), Ready: []httpapi.ReadyCheck{{Name: "database", Check: st.Ping}}})
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)

@@ -36,6 +36,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /agent/rewind/{threadId}/{messageId}", s.requireAuth(msg.rewind))
 	mux.HandleFunc("GET /version/versions/{threadId}", s.requireAuth(versionHandlers{s}.list))
 
+	s.routesFiles(mux)    // routes_files.go: /upload, /image, /images, /files
+	s.routesFeed(mux)     // routes_feed.go: /publish, /feed, /like, /rewind, /user/{id}/…, /sitemap
+	s.routesContent(mux)  // routes_content.go: /filter, /op, /user/authBg, /reward, /support/hash, /user/referral-info
+	s.routesTimeline(mux) // routes_timeline.go: /thread/timelines
+
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errRouteNotFound)
 	})

@@ -33,7 +33,7 @@ type Deps struct {
 	Store    *store.Store
 	Verifier Verifier
 	DevKey   *auth.DevKey // non-nil in development mode: served as the JWKS
-	Signer   *blob.Signer
+	Blobs    blob.Store   // file bytes; URLs it makes are what clients fetch
 	Registry *prometheus.Registry
 	Ready    []ReadyCheck
 }

@@ -32,10 +32,10 @@ type imageDescription struct {
 
 // fileURL signs a storage key; empty keys give empty URLs.
 func (s *Server) fileURL(key string) string {
-	if key == "" || s.Signer == nil {
+	if key == "" {
 		return ""
 	}
-	return s.Signer.URL(key)
+	return s.Blobs.URL(key)
 }
 
 // imageOf renders a registry file, with the description as fallback.

@@ -1,0 +1,6 @@
+package httpapi
+
+import "net/http"
+
+// routesTimeline registers the timeline route group.
+func (s *Server) routesTimeline(mux *http.ServeMux) {}
