@@ -12,6 +12,7 @@ import (
 	"github.com/kira-art/kira/internal/auth"
 	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/config"
+	"github.com/kira-art/kira/internal/moderation"
 	"github.com/kira-art/kira/internal/store"
 )
 
@@ -28,14 +29,15 @@ type ReadyCheck struct {
 
 // Deps is everything the HTTP layer needs; app wires it.
 type Deps struct {
-	Config   config.Config
-	Logger   *slog.Logger
-	Store    *store.Store
-	Verifier Verifier
-	DevKey   *auth.DevKey // non-nil in development mode: served as the JWKS
-	Blobs    blob.Store   // file bytes; URLs it makes are what clients fetch
-	Registry *prometheus.Registry
-	Ready    []ReadyCheck
+	Config     config.Config
+	Logger     *slog.Logger
+	Store      *store.Store
+	Verifier   Verifier
+	DevKey     *auth.DevKey // non-nil in development mode: served as the JWKS
+	Blobs      blob.Store   // file bytes; URLs it makes are what clients fetch
+	Registry   *prometheus.Registry
+	Moderation moderation.Checker // CSAM/NSFW decisions for images and text
+	Ready      []ReadyCheck
 }
 
 // Server holds the dependencies shared by every handler group.
