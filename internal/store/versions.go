@@ -56,16 +56,9 @@ func (s *Store) SaveMessage(ctx context.Context, m Message, images []VersionImag
 // images it does not have yet, and makes the newest added one the thread
 // thumbnail.
 func saveVersion(ctx context.Context, c conn, userID, threadID, messageID string, images []VersionImage) (string, error) {
-	var id string
-	err := c.row(ctx, "SELECT id FROM versions WHERE thread_id = ? AND message_id = ?", threadID, messageID).Scan(&id)
-	if err = mapErr(err); errors.Is(err, ErrNotFound) {
-		id = uuid.NewString()
-		_, err = c.exec(ctx, `INSERT INTO versions (id, user_id, thread_id, message_id, created_at)
-			VALUES (?, ?, ?, ?, ?)`, id, userID, threadID, messageID, micros(now()))
-		err = mapErr(err)
-	}
+	id, err := ensureVersion(ctx, c, userID, threadID, messageID)
 	if err != nil {
-		return "", fmt.Errorf("save version: %w", err)
+		return "", err
 	}
 	var next int
 	if err := c.row(ctx, "SELECT COALESCE(MAX(position), -1) + 1 FROM version_images WHERE version_id = ?", id).Scan(&next); err != nil {
@@ -91,6 +84,22 @@ func saveVersion(ctx context.Context, c conn, userID, threadID, messageID string
 	}
 	_, err = c.exec(ctx, "UPDATE threads SET thumb_image_id = ? WHERE id = ?", newest, threadID)
 	return id, mapErr(err)
+}
+
+// ensureVersion finds or creates the version of (thread, message).
+func ensureVersion(ctx context.Context, c conn, userID, threadID, messageID string) (string, error) {
+	var id string
+	err := c.row(ctx, "SELECT id FROM versions WHERE thread_id = ? AND message_id = ?", threadID, messageID).Scan(&id)
+	if err = mapErr(err); errors.Is(err, ErrNotFound) {
+		id = uuid.NewString()
+		_, err = c.exec(ctx, `INSERT INTO versions (id, user_id, thread_id, message_id, created_at)
+			VALUES (?, ?, ?, ?, ?)`, id, userID, threadID, messageID, micros(now()))
+		err = mapErr(err)
+	}
+	if err != nil {
+		return "", fmt.Errorf("save version: %w", err)
+	}
+	return id, nil
 }
 
 func (s *Store) getVersion(ctx context.Context, id string) (Version, error) {
