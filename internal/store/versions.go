@@ -209,3 +209,19 @@ func (s *Store) attachTasks(ctx context.Context, vs []Version, index map[string]
 	}
 	return rows.Err()
 }
+
+// SaveVersion records outputs produced outside a run (POST /agent/task):
+// images are appended to the message's version and tasks inserted with it,
+// in one transaction.
+func (s *Store) SaveVersion(ctx context.Context, userID, threadID, messageID string, images []VersionImage, tasks []MediaTask) (Version, error) {
+	var id string
+	err := s.inTx(ctx, func(c conn) error {
+		var err error
+		id, err = saveVersionWithTasks(ctx, c, Message{UserID: userID, ThreadID: threadID, ID: messageID}, images, tasks)
+		return err
+	})
+	if err != nil {
+		return Version{}, err
+	}
+	return s.getVersion(ctx, id)
+}

@@ -1,0 +1,198 @@
+// Package agent runs chat turns (STREAMING.md §2): a run is decoupled from
+// the HTTP request that started it, streams its chunks into the run's log
+// (which the POST response and any reconnecting viewer tail), calls the
+// model and the server-side tools, charges credits, and commits the
+// assistant message, its version and queued tasks in one transaction.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kira-art/kira/internal/apperr"
+	"github.com/kira-art/kira/internal/llm"
+	"github.com/kira-art/kira/internal/media"
+	"github.com/kira-art/kira/internal/runs"
+	"github.com/kira-art/kira/internal/store"
+)
+
+// ImageFiles stores generated images (original, derivatives, registry row)
+// and loads images for editing; the blob and imaging layers implement it.
+type ImageFiles interface {
+	SaveGenerated(ctx context.Context, userID string, img media.GeneratedImage, meta store.File) (store.File, error)
+	Load(ctx context.Context, userID, imageID string) (image.Image, error)
+}
+
+// Deps is what the agent needs.
+type Deps struct {
+	Store    *store.Store
+	Runs     runs.Backend
+	Model    llm.Model
+	Images   media.ImageProvider
+	Files    ImageFiles
+	Log      *slog.Logger
+	Instance string // this process, recorded on runs for operators
+	// ImageJSON and TaskJSON render tool outputs exactly as the API's Image
+	// and Video/Audio objects (signed URLs), so the stream matches reads.
+	ImageJSON func(store.File) any
+	TaskJSON  func(store.MediaTask) any
+	// LeaseTTL bounds how long a dead instance's run keeps its thread busy.
+	LeaseTTL time.Duration
+	MaxSteps int
+	// OnFinish is called after a run committed (e.g. realtime, titles).
+	OnFinish func(ctx context.Context, run store.Run, v *store.Version)
+}
+
+// Service starts, stops and reports runs.
+type Service struct {
+	d          Deps
+	wg         sync.WaitGroup
+	mu         sync.Mutex
+	cancels    map[string]context.CancelFunc // runs executing in this process
+	closing    bool
+	stopReaper context.CancelFunc
+}
+
+// Errors the HTTP layer maps to statuses.
+var (
+	ErrRunActive        = apperr.New(apperr.Conflict, "A response is already being generated for this thread").WithCode("run_active")
+	ErrInsufficientPlan = apperr.New(apperr.Forbidden, "Thinking and crazy modes need a Pro or Max plan").WithCode("insufficient_plan")
+	ErrDraining         = apperr.New(apperr.Unavailable, "Server is shutting down; try again")
+)
+
+// New builds the service with defaults filled in.
+func New(d Deps) *Service {
+	if d.LeaseTTL == 0 {
+		d.LeaseTTL = 30 * time.Second
+	}
+	if d.MaxSteps == 0 {
+		d.MaxSteps = 5
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Instance == "" {
+		d.Instance = uuid.NewString()
+	}
+	return &Service{d: d, cancels: map[string]context.CancelFunc{}}
+}
+
+// Start begins the reaper that fails runs whose instance died.
+func (s *Service) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopReaper = cancel
+	s.wg.Go(func() { s.reap(ctx) })
+}
+
+// Stop refuses new runs, stops the runs of this process (their partial
+// messages are saved as stopped) and waits for them within ctx.
+func (s *Service) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for _, cancel := range s.cancels {
+		cancel()
+	}
+	s.mu.Unlock()
+	if s.stopReaper != nil {
+		s.stopReaper()
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("agent: runs still active at shutdown: %w", ctx.Err())
+	}
+}
+
+// reap marks runs with expired leases failed and closes their logs so
+// viewers are released, every LeaseTTL/2.
+func (s *Service) reap(ctx context.Context) {
+	t := time.NewTicker(s.d.LeaseTTL / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		expired, err := s.d.Store.ExpireRuns(ctx, time.Now())
+		if err != nil {
+			s.d.Log.Warn("expire runs", "err", err)
+			continue
+		}
+		for _, r := range expired {
+			s.d.Log.Warn("run lease expired: marked failed", "run_id", r.ID, "thread_id", r.ThreadID, "instance", r.Instance)
+			s.d.Runs.Append(ctx, r.ID, mustChunk(errorChunk("The server running this response stopped."))) //nolint:errcheck // log may be gone
+			s.d.Runs.Close(ctx, r.ID)                                                                      //nolint:errcheck
+		}
+	}
+}
+
+// Status is the state of a thread's agent.
+type Status struct {
+	Running     bool
+	Run         store.Run
+	UserMessage *store.Message
+}
+
+// Status reports whether a run is active on the thread.
+func (s *Service) Status(ctx context.Context, threadID string) (Status, error) {
+	r, err := s.d.Store.ActiveRun(ctx, threadID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Status{}, nil
+	}
+	if err != nil {
+		return Status{}, err
+	}
+	st := Status{Running: true, Run: r}
+	if msgs, err := s.d.Store.ListMessages(ctx, threadID); err == nil {
+		for _, m := range msgs {
+			if m.ID == r.UserMessageID {
+				st.UserMessage = &m
+			}
+		}
+	}
+	return st, nil
+}
+
+// StopRun signals the thread's active run wherever it runs and waits until it
+// has saved its partial message and closed its log. It reports false when
+// nothing was running.
+func (s *Service) StopRun(ctx context.Context, threadID string) (bool, error) {
+	r, err := s.d.Store.ActiveRun(ctx, threadID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := s.d.Runs.Cancel(ctx, r.ID); err != nil {
+		return false, fmt.Errorf("cancel run: %w", err)
+	}
+	// The run closes its log only after committing, so following the log
+	// to its end is the acknowledgement (event-driven, no polling).
+	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	sub, err := s.d.Runs.Tail(waitCtx, r.ID, "")
+	if errors.Is(err, runs.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for range sub.Events() {
+	}
+	if err := sub.Err(); err != nil {
+		return false, fmt.Errorf("waiting for the run to stop: %w", err)
+	}
+	return true, nil
+}

@@ -1,0 +1,122 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/kira-art/kira/internal/runs"
+	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/uimsg"
+)
+
+// StartRequest is a validated request to answer the latest user message.
+type StartRequest struct {
+	UserID          string
+	ThreadID        string
+	UserMessage     *store.Message // the new user message (nil when regenerating)
+	Thinking        bool
+	Crazy           bool
+	AnchorMessageID string
+	Plan            string
+}
+
+// paidPlans may use thinking and crazy modes.
+var paidPlans = []string{"pro", "pro_year", "max", "max_year"}
+
+// Started describes a run that is executing.
+type Started struct {
+	Run store.Run
+	// Cleanup lists what an anchor truncation removed; the caller cleans
+	// up files and running jobs in the background.
+	Cleanup store.DeletedThread
+}
+
+// Begin validates the plan, applies the anchor, stores the user message and
+// the run, takes the thread's lease and launches the run on its own
+// context. The run's log already holds its `start` chunk when Start
+// returns, so the caller can tail it at once.
+func (s *Service) Begin(ctx context.Context, req StartRequest) (Started, error) {
+	if (req.Thinking || req.Crazy) && !slices.Contains(paidPlans, req.Plan) {
+		return Started{}, ErrInsufficientPlan
+	}
+	s.mu.Lock()
+	closing := s.closing
+	s.mu.Unlock()
+	if closing {
+		return Started{}, ErrDraining
+	}
+	runID := uuid.NewString()
+	if err := s.d.Runs.Acquire(ctx, req.ThreadID, runID, s.d.LeaseTTL); errors.Is(err, runs.ErrLeaseHeld) {
+		return Started{}, ErrRunActive
+	} else if err != nil {
+		return Started{}, fmt.Errorf("acquire lease: %w", err)
+	}
+	started, err := s.begin(ctx, req, runID)
+	if err != nil {
+		s.d.Runs.Release(context.WithoutCancel(ctx), req.ThreadID, runID) //nolint:errcheck
+		return Started{}, err
+	}
+	return started, nil
+}
+
+func (s *Service) begin(ctx context.Context, req StartRequest, runID string) (Started, error) {
+	var out Started
+	if req.AnchorMessageID != "" {
+		cut, err := s.d.Store.TruncateAfter(ctx, req.ThreadID, req.AnchorMessageID)
+		if err != nil {
+			return out, err
+		}
+		out.Cleanup = cut
+	}
+	r := store.Run{ID: runID, ThreadID: req.ThreadID, UserID: req.UserID, AssistantMessageID: newMessageID(),
+		Instance: s.d.Instance, LeaseUntil: now().Add(s.d.LeaseTTL)}
+	if req.UserMessage != nil {
+		r.UserMessageID = req.UserMessage.ID
+	}
+	r, err := s.d.Store.StartRun(ctx, r, req.UserMessage)
+	if errors.Is(err, store.ErrConflict) {
+		return out, ErrRunActive // another instance's run without our lease backend (e.g. lease expired early)
+	}
+	if err != nil {
+		return out, err
+	}
+	out.Run = r
+	e := newEmitter(s.d.Runs, r.ID)
+	if err := e.emit(ctx, startChunk(r.AssistantMessageID)); err != nil {
+		s.d.Store.FinishRun(context.WithoutCancel(ctx), store.RunResult{RunID: r.ID, Status: store.RunFailed, Error: err.Error()}) //nolint:errcheck
+		return out, fmt.Errorf("open run log: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	s.mu.Lock()
+	s.cancels[r.ID] = cancel
+	s.mu.Unlock()
+	s.wg.Go(func() {
+		defer func() {
+			s.mu.Lock()
+			delete(s.cancels, r.ID)
+			s.mu.Unlock()
+			cancel()
+		}()
+		s.execute(runCtx, r, req, e)
+	})
+	return out, nil
+}
+
+// newMessageID makes an id in the AI SDK's style (16 alphanumerics), which
+// also satisfies the message id pattern.
+func newMessageID() string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	u := uuid.New()
+	b := make([]byte, 16)
+	for i := range b {
+		b[i] = alphabet[int(u[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// validID reports whether id may be stored as a message id.
+func validID(id string) bool { return uimsg.ValidID(id) }
