@@ -10,6 +10,8 @@ import (
 	"image/png"
 	"math"
 	"math/rand/v2"
+
+	"golang.org/x/image/draw"
 )
 
 // LocalImages renders real, deterministic, prompt-dependent PNGs offline:
@@ -41,7 +43,7 @@ func (LocalImages) Generate(ctx context.Context, req ImageRequest) ([]GeneratedI
 			return nil, err
 		}
 		s := seed + int64(i)
-		img := render(w, h, req.Prompt, s, req.Source)
+		img := upscale(render(w/renderScale, h/renderScale, req.Prompt, s, req.Source), w, h)
 		var buf bytes.Buffer
 		if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img); err != nil {
 			return nil, err
@@ -61,6 +63,16 @@ func PromptSeed(prompt string) int64 {
 type blob struct {
 	x, y, r float64
 	c       color.RGBA
+}
+
+// renderScale: shapes are soft, so they are drawn at a quarter of the size
+// and scaled up, which is 16 times less per-pixel work for the same picture.
+const renderScale = 4
+
+func upscale(src *image.RGBA, w, h int) *image.RGBA {
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.BiLinear.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Src, nil)
+	return dst
 }
 
 func render(w, h int, prompt string, seed int64, source image.Image) *image.RGBA {
