@@ -1,6 +1,7 @@
 // Command kira is the Kira backend: `kira serve` runs the HTTP API,
 // `kira migrate` applies database migrations, `kira token` mints a
-// development token, `kira version` prints the build.
+// development token, `kira seed` fills the database with demo data,
+// `kira version` prints the build.
 package main
 
 import (
@@ -29,6 +30,8 @@ commands:
   serve     run the HTTP API (embedded defaults: SQLite in ./data, in-memory streams)
   migrate   apply database migrations and exit
   token     mint a development token: kira token --sub <uuid> [--email a@b.c] [--ttl 1h]
+  seed      fill the database with demo data: kira seed --users N --posts M [--threads-per-user K] [--images=false] [--seed-value S]
+  plan      set a user's plan: kira plan --sub <uuid> --plan pro
   version   print the version
 `
 
@@ -46,6 +49,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrate(ctx, stderr)
 	case "token":
 		return token(args[1:], stdout, stderr)
+	case "seed":
+		return seedCmd(ctx, args[1:], stdout, stderr)
+	case "plan":
+		return plan(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "kira", version)
 		return nil

@@ -17,10 +17,12 @@ import (
 
 // extraOperations are operations in api/openapi.yaml that API.md's endpoint
 // tables do not list (it mentions them in prose): the development JWKS (§1)
-// and the external-realtime token endpoint (STREAMING.md §6).
+// the external-realtime token endpoint (STREAMING.md §6) and the signed
+// file URLs of the local blob backend (API.md §2: "signed URL").
 var extraOperations = map[string]bool{
-	"GET /.well-known/jwks.json": true,
-	"GET /realtime/token":        true,
+	"GET /.well-known/jwks.json":                  true,
+	"GET /realtime/token":                         true,
+	"GET /files/{area}/{ownerId}/{fileId}/{name}": true,
 }
 
 // apiMarkdownPath finds ../shared/spec/API.md beside the repository root (the

@@ -15,10 +15,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/kira-art/kira/content"
+	"github.com/kira-art/kira/internal/agent"
 	"github.com/kira-art/kira/internal/auth"
 	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/config"
+	"github.com/kira-art/kira/internal/embed"
 	"github.com/kira-art/kira/internal/httpapi"
+	"github.com/kira-art/kira/internal/moderation"
 	"github.com/kira-art/kira/internal/store"
 )
 
@@ -29,6 +33,8 @@ type App struct {
 	store    *store.Store
 	verifier *auth.Verifier
 	api      *httpapi.Server
+	agent    *agent.Service
+	titles   *agent.Titles
 	http     *http.Server
 	listener net.Listener
 	stops    []func(context.Context) error // in start order; run in reverse
@@ -73,11 +79,22 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	lists, err := moderation.LoadListsFS(content.ModerationLists())
+	if err != nil {
+		return fmt.Errorf("moderation lists: %w", err)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.api = httpapi.New(httpapi.Deps{Config: a.cfg, Logger: a.log, Store: st, Verifier: a.verifier, DevKey: devKey,
 		Blobs: blobs, Registry: reg,
+		Moderation: moderation.NewLocal(lists, moderation.DefaultMaxDistance), Embeddings: embed.NewStoreIndex(st),
 		Ready: []httpapi.ReadyCheck{{Name: "database", Check: st.Ping}}})
+	if err := a.api.LoadFilterPresets(ctx); err != nil {
+		return err
+	}
+	if err := a.buildAgent(ctx); err != nil {
+		return err
+	}
 	a.http = &http.Server{Addr: a.cfg.Addr, Handler: a.api.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	return nil
@@ -130,6 +147,13 @@ func (a *App) Start() error {
 		a.api.Wait()
 		return err
 	})
+	// Registered after HTTP so it stops first: stopped runs save their
+	// partial messages and close their logs, which ends the SSE responses
+	// HTTP shutdown is waiting for.
+	a.agent.Start()
+	a.onStop(a.agent.Stop)
+	a.titles.Start()
+	a.onStop(a.titles.Stop)
 	a.log.Info("listening", "addr", ln.Addr().String())
 	return nil
 }

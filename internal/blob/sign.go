@@ -56,8 +56,14 @@ func LoadOrCreateKey(dataDir string) ([]byte, error) {
 // URL returns a signed URL for a storage key. Expiry is rounded to the hour
 // so the same file yields the same URL for an hour (browser caches hit).
 func (s *Signer) URL(key string) string {
-	exp := s.now().Add(URLTTL).Truncate(time.Hour).Add(time.Hour).Unix()
-	return fmt.Sprintf("%s/files/%s?exp=%d&sig=%s", s.base, (&url.URL{Path: key}).EscapedPath(), exp, s.mac(key, exp))
+	return s.URLUntil(key, s.now().Add(URLTTL).Truncate(time.Hour).Add(time.Hour))
+}
+
+// URLUntil returns a signed URL for key that stops working after exp (for
+// short-lived links, and for tests of expiry).
+func (s *Signer) URLUntil(key string, exp time.Time) string {
+	e := exp.Unix()
+	return fmt.Sprintf("%s/files/%s?exp=%d&sig=%s", s.base, (&url.URL{Path: key}).EscapedPath(), e, s.mac(key, e))
 }
 
 // ErrBadSignature means a URL was forged, altered or has expired.

@@ -33,16 +33,27 @@ type Config struct {
 	DatabaseURL string // DATABASE_URL; empty = SQLite at $KIRA_DATA_DIR/kira.db
 	RedisURL    string // REDIS_URL; empty = in-memory stream log and leases
 
-	SupabaseURL    string // SUPABASE_URL; JWKS and issuer are derived from it when not set
-	JWKSURL        string // SUPABASE_JWKS_URL; empty (and no SUPABASE_URL) = development key
-	JWTIssuer      string // SUPABASE_JWT_ISSUER; empty = no iss check (or derived from SUPABASE_URL)
-	JWTSecret      string // SUPABASE_JWT_SECRET; legacy HS256 secret, accepted only when set
-	AdminPassword  string // ADMIN_PASSWORD; empty = password routes always 401
-	CORSOrigins    []string
-	ShutdownGrace  time.Duration // KIRA_SHUTDOWN_TIMEOUT, default 15s
-	MaxBodyBytes   int64         // JSON body limit (API.md: 1 MiB)
-	FrontChatKey   string        // FRONT_CHAT_SECRET, for /support/hash
-	DefaultOrigins []string      // production defaults merged into CORSOrigins
+	SupabaseURL   string // SUPABASE_URL; JWKS and issuer are derived from it when not set
+	JWKSURL       string // SUPABASE_JWKS_URL; empty (and no SUPABASE_URL) = development key
+	JWTIssuer     string // SUPABASE_JWT_ISSUER; empty = no iss check (or derived from SUPABASE_URL)
+	JWTSecret     string // SUPABASE_JWT_SECRET; legacy HS256 secret, accepted only when set
+	AdminPassword string // ADMIN_PASSWORD; empty = password routes always 401
+	CORSOrigins   []string
+	ShutdownGrace time.Duration // KIRA_SHUTDOWN_TIMEOUT, default 15s
+	MaxBodyBytes  int64         // JSON body limit (API.md: 1 MiB)
+	FrontChatKey  string        // FRONT_CHAT_SECRET, for /support/hash
+	CMSURL        string        // CMS_URL; upstream CMS base URL, empty = content/cms/ in the binary
+	CMSTimeout    time.Duration // CMS_TIMEOUT, default 3s: one upstream CMS fetch
+	CMSCacheTTL   time.Duration // CMS_CACHE_TTL, default 60s: how long a fetched CMS document is reused
+
+	LLMProvider      string        // LLM_PROVIDER: local (default, offline scripted model) or openai
+	LLMBaseURL       string        // LLM_BASE_URL: any OpenAI-compatible chat-completions API
+	LLMAPIKey        string        // LLM_API_KEY (secret)
+	LLMModel         string        // LLM_MODEL
+	LLMThinkingModel string        // LLM_THINKING_MODEL; empty = LLM_MODEL
+	LLMTitleModel    string        // LLM_TITLE_MODEL; empty = LLM_MODEL
+	LLMTokenDelay    time.Duration // LLM_TOKEN_DELAY: the local model's pause per token, default 15ms
+	DefaultOrigins   []string      // production defaults merged into CORSOrigins
 }
 
 // defaultProductionOrigins are the web client's origins (API.md §0).
@@ -79,7 +90,15 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		JWTSecret:     get("SUPABASE_JWT_SECRET", ""),
 		AdminPassword: get("ADMIN_PASSWORD", ""),
 		FrontChatKey:  get("FRONT_CHAT_SECRET", ""),
+		CMSURL:        strings.TrimRight(get("CMS_URL", ""), "/"),
 		MaxBodyBytes:  1 << 20,
+
+		LLMProvider:      get("LLM_PROVIDER", "local"),
+		LLMBaseURL:       get("LLM_BASE_URL", ""),
+		LLMAPIKey:        get("LLM_API_KEY", ""),
+		LLMModel:         get("LLM_MODEL", ""),
+		LLMThinkingModel: get("LLM_THINKING_MODEL", ""),
+		LLMTitleModel:    get("LLM_TITLE_MODEL", ""),
 	}
 	var problems []string
 	grace, err := time.ParseDuration(get("KIRA_SHUTDOWN_TIMEOUT", "15s"))
@@ -87,6 +106,16 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		problems = append(problems, "KIRA_SHUTDOWN_TIMEOUT: not a duration (e.g. 15s)")
 	}
 	c.ShutdownGrace = grace
+	for _, d := range []struct {
+		key, def string
+		dst      *time.Duration
+	}{{"CMS_TIMEOUT", "3s", &c.CMSTimeout}, {"CMS_CACHE_TTL", "60s", &c.CMSCacheTTL}, {"LLM_TOKEN_DELAY", "15ms", &c.LLMTokenDelay}} {
+		v, err := time.ParseDuration(get(d.key, d.def))
+		if err != nil {
+			problems = append(problems, d.key+": not a duration (e.g. "+d.def+")")
+		}
+		*d.dst = v
+	}
 	for _, o := range strings.Split(get("CORS_ORIGINS", ""), ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.CORSOrigins = append(c.CORSOrigins, strings.TrimRight(o, "/"))
@@ -144,7 +173,7 @@ func (c Config) Validate() error {
 	if c.RedisURL != "" && !hasScheme(c.RedisURL, "redis", "rediss") {
 		p = append(p, "REDIS_URL: want redis:// or rediss://")
 	}
-	for name, v := range map[string]string{"SUPABASE_URL": c.SupabaseURL, "SUPABASE_JWKS_URL": c.JWKSURL, "KIRA_PUBLIC_URL": c.PublicURL} {
+	for name, v := range map[string]string{"SUPABASE_URL": c.SupabaseURL, "SUPABASE_JWKS_URL": c.JWKSURL, "KIRA_PUBLIC_URL": c.PublicURL, "CMS_URL": c.CMSURL} {
 		if v != "" && !hasScheme(v, "http", "https") {
 			p = append(p, name+": want an http(s) URL")
 		}
@@ -167,6 +196,21 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownGrace < 0 {
 		p = append(p, "KIRA_SHUTDOWN_TIMEOUT: must not be negative")
+	}
+	switch c.LLMProvider {
+	case "local":
+	case "openai":
+		if c.LLMModel == "" {
+			p = append(p, "LLM_MODEL: required with LLM_PROVIDER=openai")
+		}
+		if c.LLMBaseURL != "" && !hasScheme(c.LLMBaseURL, "http", "https") {
+			p = append(p, "LLM_BASE_URL: want an http(s) URL")
+		}
+	default:
+		p = append(p, fmt.Sprintf("LLM_PROVIDER: %q is neither local nor openai", c.LLMProvider))
+	}
+	if c.CMSTimeout < 0 || c.CMSCacheTTL < 0 {
+		p = append(p, "CMS_TIMEOUT, CMS_CACHE_TTL: must not be negative")
 	}
 	if len(p) > 0 {
 		return &Error{Problems: p}
@@ -219,6 +263,10 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("jwt_hs256_secret_set", c.JWTSecret != ""),
 		slog.Bool("admin_password_set", c.AdminPassword != ""),
 		slog.Bool("front_chat_secret_set", c.FrontChatKey != ""),
+		slog.String("llm_provider", c.LLMProvider),
+		slog.String("llm_model", c.LLMModel),
+		slog.Bool("llm_api_key_set", c.LLMAPIKey != ""),
+		slog.String("cms_url", redactQuery(c.CMSURL, "content files")),
 		slog.Any("cors_origins", c.CORSOrigins),
 	)
 }
@@ -240,4 +288,14 @@ func redactURL(raw, empty string) string {
 		return "(unparseable)"
 	}
 	return u.Redacted()
+}
+
+// redactQuery also hides a URL's query, which may carry an access token
+// (CMS_URL=https://cms.example/api?token=…).
+func redactQuery(raw, empty string) string {
+	s := redactURL(raw, empty)
+	if base, _, ok := strings.Cut(s, "?"); ok && raw != "" {
+		return base + "?redacted"
+	}
+	return s
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/kira-art/kira/internal/auth"
 	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/config"
+	"github.com/kira-art/kira/internal/embed"
 	"github.com/kira-art/kira/internal/httpapi"
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/store/storetest"
@@ -60,8 +61,9 @@ func newEnv(t *testing.T, st *store.Store, mutate ...func(*config.Config)) *env 
 		t.Fatal(err)
 	}
 	api := httpapi.New(httpapi.Deps{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Store: st,
-		Verifier: v, DevKey: key, Blobs: blobs,
+		Verifier: v, DevKey: key, Blobs: blobs, Moderation: testModeration, Embeddings: embed.NewStoreIndex(st),
 		Registry: prometheus.NewRegistry(), Ready: []httpapi.ReadyCheck{{Name: "database", Check: st.Ping}}})
+	wireAgent(t, api, st)
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(api.Wait)
@@ -202,7 +204,7 @@ func (e *env) newThread(u user, text string) string {
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous: CI machines are small and shared
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

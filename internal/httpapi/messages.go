@@ -134,7 +134,12 @@ func (h messageHandlers) save(w http.ResponseWriter, r *http.Request) {
 // images registered to the caller may enter a version: a version hands out
 // signed URLs, so a foreign id would leak someone else's file.
 func (h messageHandlers) ownedImages(r *http.Request, m uimsg.Message) ([]store.VersionImage, error) {
-	refs := m.ToolImages()
+	return h.ownedImageRefs(r, m.ToolImages(), "message")
+}
+
+// ownedImageRefs checks image objects ({imageId, …}) name images the
+// caller owns and returns them as version images, in order.
+func (h messageHandlers) ownedImageRefs(r *http.Request, refs []json.RawMessage, field string) ([]store.VersionImage, error) {
 	if len(refs) == 0 {
 		return nil, nil
 	}
@@ -144,7 +149,7 @@ func (h messageHandlers) ownedImages(r *http.Request, m uimsg.Message) ([]store.
 			ImageID string `json:"imageId"`
 		}
 		if json.Unmarshal(ref, &img) != nil || img.ImageID == "" {
-			return nil, apperr.Invalidf("message: tool output images need an imageId")
+			return nil, apperr.Invalidf("%s: images need an imageId", field)
 		}
 		ids = append(ids, img.ImageID)
 	}
@@ -156,7 +161,7 @@ func (h messageHandlers) ownedImages(r *http.Request, m uimsg.Message) ([]store.
 	for i, id := range ids {
 		f, ok := files[id]
 		if !ok || f.UserID != userID(r) || f.Kind != "image" {
-			return nil, apperr.Invalidf("message: image %q is not an image of yours", id)
+			return nil, apperr.Invalidf("%s: image %q is not an image of yours", field, id)
 		}
 		out = append(out, store.VersionImage{ImageID: id, Data: refs[i]})
 	}

@@ -124,9 +124,26 @@ func (h profileHandlers) validate(r *http.Request, b profileUpdate) (store.Profi
 			} else if err != nil {
 				return patch, err
 			}
+			if err := h.checkNewAvatar(r, f); err != nil {
+				return patch, err
+			}
 		}
-		// The avatar CSAM check (451) hooks in here with the moderation checker.
 		patch.SetAvatar, patch.AvatarImageID = true, id
 	}
 	return patch, nil
+}
+
+// checkNewAvatar CSAM-checks an image about to become the caller's avatar
+// (API.md §3.4), before anything is changed: a hit deletes the file and is
+// a 451, a checker that cannot decide a 503. The current avatar is not
+// checked again.
+func (h profileHandlers) checkNewAvatar(r *http.Request, f store.File) error {
+	p, err := h.s.Store.GetProfile(r.Context(), userID(r))
+	if err != nil {
+		return err
+	}
+	if p.AvatarImageID == f.ID {
+		return nil
+	}
+	return h.s.checkImage(r.Context(), f)
 }

@@ -34,6 +34,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /agent/chatMessages/{threadId}", s.requireAuth(msg.list))
 	mux.HandleFunc("POST /agent/chatMessage/{threadId}", s.requireAuth(msg.save))
 	mux.HandleFunc("GET /agent/rewind/{threadId}/{messageId}", s.requireAuth(msg.rewind))
+	ag := agentHandlers{s}
+	mux.HandleFunc("POST /agent/streaming", s.requireAuth(ag.streaming))
+	mux.HandleFunc("GET /agent/stream/{threadId}", s.requireAuth(ag.reconnect))
+	mux.HandleFunc("GET /agent/task/{threadId}/status", s.requireAuth(ag.status))
+	mux.HandleFunc("POST /agent/task/{threadId}/stop", s.requireAuth(ag.stop))
+	mux.HandleFunc("POST /agent/task", s.requireAuth(ag.saveTask))
 	mux.HandleFunc("GET /version/versions/{threadId}", s.requireAuth(versionHandlers{s}.list))
 
 	s.routesFiles(mux)    // routes_files.go: /upload, /image, /images, /files

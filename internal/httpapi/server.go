@@ -9,10 +9,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kira-art/kira/internal/agent"
 	"github.com/kira-art/kira/internal/auth"
 	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/config"
+	"github.com/kira-art/kira/internal/embed"
 	"github.com/kira-art/kira/internal/moderation"
+	"github.com/kira-art/kira/internal/runs"
 	"github.com/kira-art/kira/internal/store"
 )
 
@@ -36,7 +39,11 @@ type Deps struct {
 	DevKey     *auth.DevKey // non-nil in development mode: served as the JWKS
 	Blobs      blob.Store   // file bytes; URLs it makes are what clients fetch
 	Registry   *prometheus.Registry
+	Agent      *agent.Service     // chat runs
+	Runs       runs.Log           // run stream logs, tailed by viewers
+	Titles     agent.TitleQueue   // model-written thread titles (nil: keep provisional)
 	Moderation moderation.Checker // CSAM/NSFW decisions for images and text
+	Embeddings embed.Index        // post vectors for duplicate detection; nil = brute force over Store
 	Ready      []ReadyCheck
 }
 

@@ -88,6 +88,9 @@ func (h threadHandlers) create(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
+	if h.s.Titles != nil {
+		h.s.Titles.EnqueueTitle(t.ID, msg.Text())
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": t.ID, "resourceId": t.UserID, "title": t.Title, "thumbImageUrl": nil})
 }
 

@@ -21,23 +21,27 @@ type File struct {
 	Blurhash    string
 	ThumbKey    string
 	BlurKey     string
-	Prompt      string
-	Seed        *int64
-	ToolCallID  string
-	ToolName    string
-	CreatedAt   time.Time
+	// WatermarkKey and PublicKey are further copies (watermarked download,
+	// published copy); deleting the file deletes them too.
+	WatermarkKey string
+	PublicKey    string
+	Prompt       string
+	Seed         *int64
+	ToolCallID   string
+	ToolName     string
+	CreatedAt    time.Time
 }
 
 const fileColumns = `id, user_id, kind, origin, content_type, size_bytes, storage_key,
 	COALESCE(width, 0), COALESCE(height, 0), COALESCE(blurhash, ''), COALESCE(thumb_key, ''),
-	COALESCE(blur_key, ''), COALESCE(prompt, ''), seed, COALESCE(tool_call_id, ''),
-	COALESCE(tool_name, ''), created_at`
+	COALESCE(blur_key, ''), COALESCE(watermark_key, ''), COALESCE(public_key, ''), COALESCE(prompt, ''),
+	seed, COALESCE(tool_call_id, ''), COALESCE(tool_name, ''), created_at`
 
 func scanFile(row interface{ Scan(...any) error }) (File, error) {
 	var f File
 	var created int64
 	err := row.Scan(&f.ID, &f.UserID, &f.Kind, &f.Origin, &f.ContentType, &f.Size, &f.StorageKey,
-		&f.Width, &f.Height, &f.Blurhash, &f.ThumbKey, &f.BlurKey, &f.Prompt, &f.Seed,
+		&f.Width, &f.Height, &f.Blurhash, &f.ThumbKey, &f.BlurKey, &f.WatermarkKey, &f.PublicKey, &f.Prompt, &f.Seed,
 		&f.ToolCallID, &f.ToolName, &created)
 	if err != nil {
 		return File{}, mapErr(err)
@@ -51,11 +55,12 @@ func (s *Store) CreateFile(ctx context.Context, f File) (File, error) {
 	f.CreatedAt = now()
 	err := s.inTx(ctx, func(c conn) error {
 		_, err := c.exec(ctx, `INSERT INTO files (id, user_id, kind, origin, content_type, size_bytes,
-			storage_key, width, height, blurhash, thumb_key, blur_key, prompt, seed, tool_call_id,
-			tool_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			storage_key, width, height, blurhash, thumb_key, blur_key, watermark_key, public_key, prompt, seed,
+			tool_call_id, tool_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			f.ID, f.UserID, f.Kind, f.Origin, f.ContentType, f.Size, f.StorageKey, nullInt(f.Width),
 			nullInt(f.Height), nullString(f.Blurhash), nullString(f.ThumbKey), nullString(f.BlurKey),
-			nullString(f.Prompt), f.Seed, nullString(f.ToolCallID), nullString(f.ToolName), micros(f.CreatedAt))
+			nullString(f.WatermarkKey), nullString(f.PublicKey), nullString(f.Prompt), f.Seed,
+			nullString(f.ToolCallID), nullString(f.ToolName), micros(f.CreatedAt))
 		return mapErr(err)
 	})
 	return f, err
@@ -85,6 +90,80 @@ func (s *Store) GetFiles(ctx context.Context, ids []string) (map[string]File, er
 		out[f.ID] = f
 	}
 	return out, rows.Err()
+}
+
+// FileDerivatives are what the image pipeline computes for an original.
+type FileDerivatives struct {
+	Width, Height     int
+	Blurhash          string
+	ThumbKey, BlurKey string
+}
+
+// SetFileDerivatives records an image's size, blurhash and derivative keys
+// and returns the updated row.
+func (s *Store) SetFileDerivatives(ctx context.Context, id string, d FileDerivatives) (File, error) {
+	var f File
+	err := s.inTx(ctx, func(c conn) error {
+		var err error
+		f, err = scanFile(c.row(ctx, `UPDATE files SET width = ?, height = ?, blurhash = ?, thumb_key = ?, blur_key = ?
+			WHERE id = ? RETURNING `+fileColumns, nullInt(d.Width), nullInt(d.Height), nullString(d.Blurhash),
+			nullString(d.ThumbKey), nullString(d.BlurKey), id))
+		return err
+	})
+	return f, err
+}
+
+// SetFileWatermarkKey records the key of a file's watermarked copy.
+func (s *Store) SetFileWatermarkKey(ctx context.Context, id, key string) error {
+	return s.setFileColumn(ctx, "watermark_key", id, key)
+}
+
+// SetFilePublicKey records the key of a file's published (public) copy.
+func (s *Store) SetFilePublicKey(ctx context.Context, id, key string) error {
+	return s.setFileColumn(ctx, "public_key", id, key)
+}
+
+// setFileColumn sets one key column; column is a constant of this file,
+// never caller input.
+func (s *Store) setFileColumn(ctx context.Context, column, id, key string) error {
+	return s.inTx(ctx, func(c conn) error {
+		res, err := c.exec(ctx, "UPDATE files SET "+column+" = ? WHERE id = ?", nullString(key), id)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+}
+
+// DeleteFile removes a file's registry row and returns it, so the caller
+// can delete every stored key it names (after deleting the bytes first, so
+// a failure leaves a row to retry with rather than orphaned bytes).
+// ErrNotFound when no such row exists (e.g. already deleted).
+func (s *Store) DeleteFile(ctx context.Context, id string) (File, error) {
+	var f File
+	err := s.inTx(ctx, func(c conn) error {
+		var err error
+		f, err = scanFile(c.row(ctx, "DELETE FROM files WHERE id = ? RETURNING "+fileColumns, id))
+		return err
+	})
+	return f, err
+}
+
+// Keys lists every storage key a file row names: the original and each
+// derivative or copy.
+func (f File) Keys() []string {
+	var keys []string
+	for _, k := range []string{f.StorageKey, f.ThumbKey, f.BlurKey, f.WatermarkKey, f.PublicKey} {
+		if k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 func nullInt(v int) sql.NullInt64 { return sql.NullInt64{Int64: int64(v), Valid: v != 0} }

@@ -168,3 +168,24 @@ func newReferralCode() string {
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// SetPlan changes a user's plan (billing webhooks, operators, tests).
+func (s *Store) SetPlan(ctx context.Context, id, plan string) error {
+	valid := false
+	for _, p := range Plans {
+		valid = valid || p == plan
+	}
+	if !valid {
+		return fmt.Errorf("unknown plan %q", plan)
+	}
+	return s.inTx(ctx, func(c conn) error {
+		res, err := c.exec(ctx, "UPDATE profiles SET plan = ?, updated_at = ? WHERE id = ?", plan, micros(now()), id)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+}

@@ -20,9 +20,10 @@ const (
 
 // part is one message part under construction.
 type part struct {
-	typ   string // text, reasoning, step-start, tool-<name>, data-<name>
-	text  []byte // text and reasoning
-	state string // text, reasoning and tool parts
+	typ     string // text, reasoning, step-start, tool-<name>, data-<name>
+	blockID string // reasoning parts only
+	text    []byte // text and reasoning
+	state   string // text, reasoning and tool parts
 
 	callID    string
 	input     json.RawMessage // nil: undefined on the client
@@ -87,7 +88,8 @@ func (a *Assembler) Add(c Chunk) error {
 		p := &part{typ: "text", state: stateStreaming}
 		active := a.activeText
 		if c.typ == TypeReasoningStart {
-			p.typ, active = "reasoning", a.activeReasoning
+			// ai@5.0.277 keeps the block id on reasoning parts (not on text).
+			p.typ, p.blockID, active = "reasoning", c.id, a.activeReasoning
 		}
 		active[c.id] = p
 		a.parts = append(a.parts, p)
@@ -234,6 +236,7 @@ func (p *part) encode() json.RawMessage {
 	w.str("type", p.typ)
 	switch {
 	case p.typ == "text" || p.typ == "reasoning":
+		w.optStr("id", p.blockID)
 		w.str("text", string(p.text))
 		w.str("state", p.state)
 	case p.typ == "step-start":

@@ -69,7 +69,7 @@ func wantParts(t *testing.T, m uimsg.Message, want []string) {
 
 var firstStepParts = []string{
 	`{"type":"step-start"}`,
-	`{"type":"reasoning","text":"The user wants a cat.","state":"done"}`,
+	`{"type":"reasoning","id":"r1","text":"The user wants a cat.","state":"done"}`,
 	`{"type":"text","text":"Making it now.","state":"done"}`,
 	`{"type":"tool-generateImage","toolCallId":"c1","state":"output-available","input":{"count":1,"prompt":"a cat"},"output":{"images":[{"imageId":"img-1","url":"/f/img-1.png"}]}}`,
 	`{"type":"tool-generateVideo","toolCallId":"c2","state":"output-error","input":{"prompt":"a cat running","duration":5,"ratio":"16:9"},"errorText":"insufficient_credits"}`,

@@ -1,0 +1,69 @@
+package httpapi
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/kira-art/kira/internal/cms"
+)
+
+// cmsHandlers serves the CMS proxy under /op (API.md §3.10).
+type cmsHandlers struct {
+	s            *Server
+	cms          *cms.Client // nil (empty shapes) only when the client could not be built
+	cacheControl string      // for good answers
+}
+
+// newCMSHandlers builds the CMS client from the configuration: content
+// files by default, the upstream at CMS_URL when set.
+func (s *Server) newCMSHandlers() cmsHandlers {
+	c, err := cms.New(cms.Options{URL: s.Config.CMSURL, Timeout: s.Config.CMSTimeout, TTL: s.Config.CMSCacheTTL,
+		Logger: s.log})
+	if err != nil {
+		// Config validation rejects bad URLs first; should one slip through,
+		// the endpoints fail open like any other CMS failure.
+		s.log.Error("cms disabled", "err", err)
+	}
+	// Browsers and CDNs may reuse a good answer as long as the server itself
+	// would; the fail-open empty shape is not cached downstream.
+	ttl := cmp.Or(s.Config.CMSCacheTTL, cms.DefaultTTL)
+	return cmsHandlers{s: s, cms: c, cacheControl: fmt.Sprintf("public, max-age=%d", int(ttl.Seconds()))}
+}
+
+// locale picks the content language and marks the response as varying
+// with it (Add, so a Vary: Origin from the CORS middleware survives).
+func (h cmsHandlers) locale(w http.ResponseWriter, r *http.Request) string {
+	l := cms.MatchLocale(strings.Join(r.Header.Values("Accept-Language"), ","))
+	w.Header().Add("Vary", "Accept-Language")
+	w.Header().Set("Content-Language", l)
+	return l
+}
+
+func (h cmsHandlers) write(w http.ResponseWriter, ok bool, body any) {
+	if ok {
+		w.Header().Set("Cache-Control", h.cacheControl)
+	} else {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (h cmsHandlers) announcement(w http.ResponseWriter, r *http.Request) {
+	l := h.locale(w, r)
+	a, ok := h.cms.Announcement(r.Context(), l)
+	h.write(w, ok, a)
+}
+
+func (h cmsHandlers) homeCards(w http.ResponseWriter, r *http.Request) {
+	l := h.locale(w, r)
+	c, ok := h.cms.HomeCards(r.Context(), l)
+	h.write(w, ok, c)
+}
+
+func (h cmsHandlers) trending(w http.ResponseWriter, r *http.Request) {
+	l := h.locale(w, r)
+	t, ok := h.cms.Trending(r.Context(), l)
+	h.write(w, ok, t)
+}

@@ -1,0 +1,89 @@
+package httpapi
+
+import (
+	"net/http"
+	"regexp"
+
+	"github.com/kira-art/kira/internal/apperr"
+	"github.com/kira-art/kira/internal/publish"
+	"github.com/kira-art/kira/internal/store"
+)
+
+// publishHandlers serves /publish: the bodies name the caller's own image
+// or task by id; everything else is read from the caller's records.
+type publishHandlers struct {
+	s   *Server
+	pub *publish.Service
+}
+
+// publishFileIDPattern is the FileId shape of the contract.
+var publishFileIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
+
+func (h publishHandlers) image(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		ImageID *string `json:"imageId"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	if body.ImageID == nil || !publishFileIDPattern.MatchString(*body.ImageID) {
+		h.s.writeError(w, r, apperr.Invalidf("imageId: must be an image id"))
+		return
+	}
+	f, err := h.pub.Image(r.Context(), userID(r), *body.ImageID)
+	h.respond(w, r, f, err)
+}
+
+// publishTaskBody is {video: {taskId, …}} or {audio: {taskId, …}}; the
+// other fields of the entry are ignored.
+type publishTaskBody struct {
+	Video *struct {
+		TaskID *string `json:"taskId"`
+	} `json:"video"`
+	Audio *struct {
+		TaskID *string `json:"taskId"`
+	} `json:"audio"`
+}
+
+func (h publishHandlers) task(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var body publishTaskBody
+		if err := decodeJSON(r, &body); err != nil {
+			h.s.writeError(w, r, err)
+			return
+		}
+		var raw *string
+		switch {
+		case kind == store.MediaVideo && body.Video != nil:
+			raw = body.Video.TaskID
+		case kind == store.MediaAudio && body.Audio != nil:
+			raw = body.Audio.TaskID
+		}
+		if raw == nil {
+			h.s.writeError(w, r, apperr.Invalidf("%s.taskId: is required", kind))
+			return
+		}
+		id, err := parseUUID(kind+".taskId", *raw)
+		if err != nil {
+			h.s.writeError(w, r, err)
+			return
+		}
+		f, err := h.pub.Task(r.Context(), userID(r), kind, id)
+		h.respond(w, r, f, err)
+	}
+}
+
+// respond renders the new post for its owner (flags included).
+func (h publishHandlers) respond(w http.ResponseWriter, r *http.Request, f store.Feed, err error) {
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	v, err := h.s.renderFeed(r.Context(), f, userID(r))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}

@@ -1,0 +1,103 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+
+	"github.com/kira-art/kira/internal/apperr"
+	"github.com/kira-art/kira/internal/store"
+)
+
+// rewindHandlers serves /rewind: the history behind public posts. Threads
+// flagged nsfw are only shown to their owner.
+type rewindHandlers struct{ s *Server }
+
+func rewindHidden(t store.Thread, viewerID string) bool {
+	return slices.Contains(t.Flags, store.FlagNSFW) && t.UserID != viewerID
+}
+
+// check answers whether the thread behind an image has versions; unknown
+// images and nsfw threads of other users answer false (never 404, so the
+// answer says nothing about ids the viewer may not know).
+func (h rewindHandlers) check(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("originImageId")
+	if !publishFileIDPattern.MatchString(id) {
+		h.s.writeError(w, r, apperr.Invalidf("originImageId: must be an image id"))
+		return
+	}
+	t, has, err := h.s.Store.ImageThread(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		has, err = false, nil
+	}
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"hasVersions": has && !rewindHidden(t, userID(r))})
+}
+
+// postThread resolves the thread behind a visible post: 404 for missing or
+// hidden posts, 403 for another user's nsfw thread. The thread is nil when
+// the post has none (an upload) or it was deleted since.
+func (h rewindHandlers) postThread(r *http.Request) (store.Feed, *store.Thread, error) {
+	f, err := h.s.visibleFeed(r, "feedId")
+	if err != nil || f.ThreadID == "" {
+		return f, nil, err
+	}
+	t, err := h.s.Store.RewindThread(r.Context(), f.ThreadID)
+	if errors.Is(err, store.ErrNotFound) {
+		return f, nil, nil
+	}
+	if err != nil {
+		return f, nil, err
+	}
+	if rewindHidden(t, userID(r)) {
+		return f, nil, apperr.New(apperr.Forbidden, "this conversation is not public")
+	}
+	return f, &t, nil
+}
+
+func (h rewindHandlers) versions(w http.ResponseWriter, r *http.Request) {
+	_, t, err := h.postThread(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	out := []versionView{}
+	if t != nil {
+		vs, err := h.s.Store.ListVersions(r.Context(), t.ID)
+		if err != nil {
+			h.s.writeError(w, r, err)
+			return
+		}
+		for _, v := range vs {
+			out = append(out, h.s.versionOf(v))
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// messages answers the thread's messages up to and including the one that
+// produced the post. When that message is unknown (gone, or the post came
+// from outside a conversation) nothing is shown rather than the whole
+// thread, which may go on well past the post.
+func (h rewindHandlers) messages(w http.ResponseWriter, r *http.Request) {
+	f, t, err := h.postThread(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	var rows []store.Message
+	if t != nil && f.MessageID != "" {
+		all, err := h.s.Store.ListMessages(r.Context(), t.ID)
+		if err != nil {
+			h.s.writeError(w, r, err)
+			return
+		}
+		if i := slices.IndexFunc(all, func(m store.Message) bool { return m.ID == f.MessageID }); i >= 0 {
+			rows = all[:i+1]
+		}
+	}
+	messageHandlers(h).respond(w, r, rows, nil)
+}

@@ -1,0 +1,152 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/store/storetest"
+)
+
+func TestLikeIdempotentAndVisibility(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		u, fan := newUser(t, s), newUser(t, s)
+		f := newFeed(t, s, u.ID, store.MediaImage)
+		hidden := newFeed(t, s, u.ID, store.MediaImage, store.FlagNSFW)
+		for range 3 {
+			if n, err := s.LikeFeed(ctx, f.ID, fan.ID); err != nil || n != 1 {
+				t.Fatalf("like: %d %v", n, err)
+			}
+		}
+		if n, err := s.LikeFeed(ctx, hidden.ID, fan.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("like hidden: %d %v", n, err)
+		}
+		if _, err := s.LikeFeed(ctx, hidden.ID, u.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("owner likes own hidden post: %v", err)
+		}
+		if _, err := s.LikeFeed(ctx, uuid.NewString(), fan.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("like missing: %v", err)
+		}
+		liked, err := s.LikedBy(ctx, fan.ID, []string{f.ID, hidden.ID, f.ID})
+		if err != nil || !liked[f.ID] || liked[hidden.ID] || len(liked) != 1 {
+			t.Fatalf("liked by fan: %v %v", liked, err)
+		}
+		if liked, _ := s.LikedBy(ctx, "", []string{f.ID}); len(liked) != 0 {
+			t.Fatalf("anonymous likes %v", liked)
+		}
+		for range 2 {
+			if n, err := s.UnlikeFeed(ctx, f.ID, fan.ID); err != nil || n != 0 {
+				t.Fatalf("unlike: %d %v", n, err)
+			}
+		}
+		if n, err := s.UnlikeFeed(ctx, hidden.ID, fan.ID); err != nil || n != 0 {
+			t.Fatalf("unlike hidden: %d %v", n, err)
+		}
+		if _, err := s.UnlikeFeed(ctx, uuid.NewString(), fan.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unlike missing: %v", err)
+		}
+	})
+}
+
+// TestLikeCountUnderConcurrency hammers one post with likes and unlikes from
+// many users at once; the counter must equal the number of like rows.
+func TestLikeCountUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		owner := newUser(t, s)
+		f := newFeed(t, s, owner.ID, store.MediaImage)
+		const users = 24
+		fans := make([]store.Profile, users)
+		for i := range fans {
+			fans[i] = newUser(t, s)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, users*8)
+		for i, fan := range fans {
+			wg.Go(func() {
+				// Everyone likes twice; odd users then unlike twice, and
+				// every third user likes again, racing with the others.
+				ops := []bool{true, true}
+				if i%2 == 1 {
+					ops = append(ops, false, false)
+				}
+				if i%3 == 0 {
+					ops = append(ops, true)
+				}
+				for _, like := range ops {
+					var err error
+					if like {
+						_, err = s.LikeFeed(ctx, f.ID, fan.ID)
+					} else {
+						_, err = s.UnlikeFeed(ctx, f.ID, fan.ID)
+					}
+					if err != nil {
+						errs <- err
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		want := 0
+		ids := make([]string, 0, users)
+		for i := range fans {
+			if i%2 == 0 || i%3 == 0 {
+				want++
+			}
+			ids = append(ids, fans[i].ID)
+		}
+		got, err := s.GetFeed(ctx, f.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := 0
+		for _, fan := range fans {
+			liked, err := s.IsLiked(ctx, f.ID, fan.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if liked {
+				rows++
+			}
+		}
+		if got.LikedNumber != want || rows != want {
+			t.Fatalf("likedNumber %d, like rows %d, want %d", got.LikedNumber, rows, want)
+		}
+	})
+}
+
+func TestListLikedFeeds(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		u, fan := newUser(t, s), newUser(t, s)
+		a, b, c := newFeed(t, s, u.ID, store.MediaImage), newFeed(t, s, u.ID, store.MediaVideo), newFeed(t, s, u.ID, store.MediaAudio)
+		// Like order differs from post order: newest like first.
+		for _, f := range []store.Feed{b, c, a} {
+			if _, err := s.LikeFeed(ctx, f.ID, fan.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.ListLikedFeeds(ctx, fan.ID, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameIDs(t, "liked", got, a, c, b)
+		got, _ = s.ListLikedFeeds(ctx, fan.ID, 1, 1)
+		sameIDs(t, "liked offset", got, c)
+		if got, _ := s.ListLikedFeeds(ctx, u.ID, 0, 10); len(got) != 0 {
+			t.Fatalf("owner liked nothing: %v", feedIDs(got))
+		}
+	})
+}
