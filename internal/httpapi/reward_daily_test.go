@@ -1,64 +1,23 @@
 package httpapi_test
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/kira-art/kira/internal/store"
-	"github.com/kira-art/kira/internal/store/storetest"
 )
 
 // rewardEnv is a server plus a raw connection to its database, to put a
 // profile into states no endpoint produces (credit spent, last issue a day
 // ago).
-type rewardEnv struct {
-	*env
-	raw *sql.DB
-}
+type rewardEnv struct{ rawEnv }
 
 func forEachRewardStore(t *testing.T, fn func(t *testing.T, e rewardEnv)) {
 	t.Helper()
-	backends := []string{"sqlite"}
-	if os.Getenv(storetest.EnvDatabaseURL) != "" {
-		backends = append(backends, "postgres")
-	}
-	for _, name := range backends {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			var dbURL, path, driver, dsn string
-			if name == "postgres" {
-				var err error
-				if dbURL, err = storetest.SchemaURL(t); err != nil {
-					t.Fatal(err)
-				}
-				driver, dsn = "pgx", dbURL
-			} else {
-				path = filepath.Join(t.TempDir(), "kira.db")
-				driver, dsn = "sqlite", "file:"+path+"?_pragma=busy_timeout(10000)"
-			}
-			st, err := store.Open(context.Background(), dbURL, path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			if _, err := st.Migrate(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			raw, err := sql.Open(driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { raw.Close() })
-			fn(t, rewardEnv{env: newEnv(t, st), raw: raw})
-		})
-	}
+	forEachRawStore(t, func(t *testing.T, r rawEnv) { fn(t, rewardEnv{r}) })
 }
 
 // setCredit sets a profile's plan, credit and last issue time.

@@ -2,11 +2,8 @@ package httpapi_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,65 +12,15 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kira-art/kira/internal/store"
-	"github.com/kira-art/kira/internal/store/storetest"
 )
 
 // timelineEnv is a server plus a raw connection to its database, for rows
 // no API writes directly (completed tasks, chosen creation times).
-type timelineEnv struct {
-	*env
-	raw *sql.DB
-}
+type timelineEnv struct{ rawEnv }
 
 func forEachTimelineStore(t *testing.T, fn func(t *testing.T, e timelineEnv)) {
 	t.Helper()
-	backends := []string{"sqlite"}
-	if os.Getenv(storetest.EnvDatabaseURL) != "" {
-		backends = append(backends, "postgres")
-	}
-	for _, name := range backends {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			var dbURL, path, driver, dsn string
-			if name == "postgres" {
-				var err error
-				if dbURL, err = storetest.SchemaURL(t); err != nil {
-					t.Fatal(err)
-				}
-				driver, dsn = "pgx", dbURL
-			} else {
-				path = filepath.Join(t.TempDir(), "kira.db")
-				driver, dsn = "sqlite", "file:"+path+"?_pragma=busy_timeout(10000)"
-			}
-			st, err := store.Open(context.Background(), dbURL, path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			if _, err := st.Migrate(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			raw, err := sql.Open(driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { raw.Close() })
-			fn(t, timelineEnv{env: newEnv(t, st), raw: raw})
-		})
-	}
-}
-
-// exec runs a statement written with ? placeholders on either dialect.
-func (e timelineEnv) exec(q string, args ...any) {
-	e.t.Helper()
-	if e.store.Dialect() == store.Postgres {
-		for i := 1; strings.Contains(q, "?"); i++ {
-			q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
-		}
-	}
-	if _, err := e.raw.Exec(q, args...); err != nil {
-		e.t.Fatalf("%s: %v", q, err)
-	}
+	forEachRawStore(t, func(t *testing.T, r rawEnv) { fn(t, timelineEnv{r}) })
 }
 
 func (e timelineEnv) file(u user, kind, contentType string) string {

@@ -74,6 +74,9 @@ func Run(ctx context.Context, db *sql.DB, dialect store.Dialect, blobs blob.Stor
 		return Stats{}, err
 	}
 	began := time.Now()
+	if err := checkFresh(ctx, db, o); err != nil { // before minutes of rendering
+		return Stats{}, err
+	}
 	bar := newProgress(o.Progress, "media", o.PoolSize)
 	p, err := buildPool(ctx, blobs, o.Seed, o.PoolSize, o.Images, bar.add)
 	bar.done()
@@ -81,9 +84,6 @@ func Run(ctx context.Context, db *sql.DB, dialect store.Dialect, blobs blob.Stor
 		return Stats{}, fmt.Errorf("media pool: %w", err)
 	}
 	w := newWorld(o, p)
-	if err := checkFresh(ctx, db, w); err != nil {
-		return Stats{}, err
-	}
 	st := Stats{Users: o.Users}
 	wr, err := newWriter(ctx, db, dialect)
 	if err != nil {
@@ -208,15 +208,15 @@ func pipeline(ctx context.Context, writers int, generate func(emit func(chunk) e
 
 // checkFresh refuses to seed twice with the same seed value into one
 // database: the ids would collide half-way through.
-func checkFresh(ctx context.Context, db *sql.DB, w *world) error {
-	first := newUUID(newWorld(w.opt, w.pool).r) // the first user's id, drawn as profiles() will
+func checkFresh(ctx context.Context, db *sql.DB, o Options) error {
+	first := newUUID(newWorld(o, nil).r) // the first user's id, drawn as profiles() will
 	var n int
 	q := "SELECT COUNT(*) FROM profiles WHERE id = '" + first + "'" // an id we generated: safe to inline
 	if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
 		return fmt.Errorf("check database: %w", err)
 	}
 	if n > 0 {
-		return fmt.Errorf("this database already holds data seeded with --seed-value %d; use another seed value or a fresh database", w.opt.Seed)
+		return fmt.Errorf("this database already holds data seeded with --seed-value %d; use another seed value or a fresh database", o.Seed)
 	}
 	return nil
 }
