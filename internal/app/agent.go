@@ -32,14 +32,29 @@ func (a *App) buildAgent(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("llm: %w", err)
 	}
+	images, err := a.imageProvider()
+	if err != nil {
+		return err
+	}
 	host, _ := os.Hostname()
-	a.agent = agent.New(agent.Deps{Store: a.store, Runs: backend, Model: model, Images: media.LocalImages{},
+	a.agent = agent.New(agent.Deps{Store: a.store, Runs: backend, Model: model, Images: images,
 		Files: a.api.AgentFiles(), ImageJSON: a.api.ImageJSON, TaskJSON: a.api.TaskJSON,
 		Log: a.log, Instance: fmt.Sprintf("%s/%d", host, os.Getpid())})
 	a.titles = agent.NewTitles(a.store, model, a.log)
 	a.api.Agent, a.api.Runs, a.api.Titles = a.agent, backend, a.titles
 	a.log.Info("agent ready", "model", model.Name(), "runs", fmt.Sprintf("%T", backend))
 	return nil
+}
+
+func (a *App) imageProvider() (media.ImageProvider, error) {
+	if a.cfg.ImageProvider != "openai" {
+		return media.LocalImages{}, nil
+	}
+	p, err := media.NewOpenAIImages(media.Config{BaseURL: a.cfg.ImageBaseURL, APIKey: a.cfg.ImageAPIKey, Model: a.cfg.ImageModel})
+	if err != nil {
+		return nil, fmt.Errorf("image provider: %w", err)
+	}
+	return p, nil
 }
 
 func (a *App) runBackend(ctx context.Context) (runs.Backend, error) {

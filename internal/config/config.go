@@ -53,7 +53,12 @@ type Config struct {
 	LLMThinkingModel string        // LLM_THINKING_MODEL; empty = LLM_MODEL
 	LLMTitleModel    string        // LLM_TITLE_MODEL; empty = LLM_MODEL
 	LLMTokenDelay    time.Duration // LLM_TOKEN_DELAY: the local model's pause per token, default 15ms
-	DefaultOrigins   []string      // production defaults merged into CORSOrigins
+
+	ImageProvider  string   // IMAGE_PROVIDER: local (default, offline renderer) or openai (images API)
+	ImageBaseURL   string   // IMAGE_BASE_URL; default LLM_BASE_URL
+	ImageAPIKey    string   // IMAGE_API_KEY (secret); default LLM_API_KEY
+	ImageModel     string   // IMAGE_MODEL, e.g. gpt-image-1
+	DefaultOrigins []string // production defaults merged into CORSOrigins
 }
 
 // defaultProductionOrigins are the web client's origins (API.md §0).
@@ -99,7 +104,11 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		LLMModel:         get("LLM_MODEL", ""),
 		LLMThinkingModel: get("LLM_THINKING_MODEL", ""),
 		LLMTitleModel:    get("LLM_TITLE_MODEL", ""),
+		ImageProvider:    get("IMAGE_PROVIDER", "local"),
+		ImageModel:       get("IMAGE_MODEL", ""),
 	}
+	c.ImageBaseURL = get("IMAGE_BASE_URL", c.LLMBaseURL)
+	c.ImageAPIKey = get("IMAGE_API_KEY", c.LLMAPIKey)
 	var problems []string
 	grace, err := time.ParseDuration(get("KIRA_SHUTDOWN_TIMEOUT", "15s"))
 	if err != nil {
@@ -209,6 +218,12 @@ func (c Config) Validate() error {
 	default:
 		p = append(p, fmt.Sprintf("LLM_PROVIDER: %q is neither local nor openai", c.LLMProvider))
 	}
+	if c.ImageProvider != "local" && c.ImageProvider != "openai" {
+		p = append(p, fmt.Sprintf("IMAGE_PROVIDER: %q is neither local nor openai", c.ImageProvider))
+	}
+	if c.ImageProvider == "openai" && c.ImageModel == "" {
+		p = append(p, "IMAGE_MODEL: required with IMAGE_PROVIDER=openai")
+	}
 	if c.CMSTimeout < 0 || c.CMSCacheTTL < 0 {
 		p = append(p, "CMS_TIMEOUT, CMS_CACHE_TTL: must not be negative")
 	}
@@ -266,6 +281,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("llm_provider", c.LLMProvider),
 		slog.String("llm_model", c.LLMModel),
 		slog.Bool("llm_api_key_set", c.LLMAPIKey != ""),
+		slog.String("image_provider", c.ImageProvider),
+		slog.Bool("image_api_key_set", c.ImageAPIKey != ""),
 		slog.String("cms_url", redactQuery(c.CMSURL, "content files")),
 		slog.Any("cors_origins", c.CORSOrigins),
 	)
