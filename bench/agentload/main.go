@@ -8,11 +8,14 @@
 //     -role driver) opens the connections, so the server's heap, stacks and
 //     RSS hold only the server's side of them. The phases separate the cost
 //     of a run from the cost of a connection: N runs with their POST streams
-//     open, the same runs detached, one GET viewer per run, and one run with
-//     N viewers.
+//     open, a second (GET) viewer on each, the runs detached, and one run
+//     with N viewers.
+//
 //   - -mode runs: K runs started at once (K in -k) with the default local
 //     model (15 ms per token, one 768x768 image per run): completion time
 //     p50/p99, time to the first text, runs per second and CPU used.
+//
+// Usage:
 //
 //	go run ./bench/agentload -mode sse -conns 2000
 //	go run ./bench/agentload -mode runs -k 1,8,32,128
@@ -40,11 +43,16 @@ type options struct {
 	delay   time.Duration
 	conc    int
 	timeout time.Duration
-	role    string // "" (the measuring process) or "driver" (the SSE client process)
-	url     string // driver: the server's base URL
-	dataDir string // driver: the server's data directory (development key)
+	idleCPU time.Duration // sse: window over which the server's CPU use is measured after each phase
+	profDir string        // sse: write a heap profile after each phase here
+	cpuProf string        // runs: write a CPU profile of all batches here
+	role    string        // "" (the measuring process) or "driver" (the SSE client process)
+	url     string        // driver: the server's base URL
+	dataDir string        // driver: the server's data directory (development key)
 }
 
+// main parses the flags and runs the measurement, or the client loop when
+// started as -role driver.
 func main() {
 	o, err := parseFlags(os.Args[1:])
 	if err != nil {
@@ -54,13 +62,19 @@ func main() {
 	if o.role == "driver" {
 		os.Exit(runDriver(o))
 	}
+	os.Exit(measure(o))
+}
+
+// measure runs the selected measurement within -timeout and returns the
+// exit code.
+func measure(o options) int {
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
 	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "agentload:", err)
-		cancel()
-		os.Exit(1) //nolint:gocritic // cancel called above
+		return 1
 	}
+	return 0
 }
 
 // run dispatches to the selected measurement.
@@ -84,6 +98,9 @@ func parseFlags(args []string) (options, error) {
 	delay := fs.String("delay", "", "the local model's pause per token (default 10m for sse, 15ms for runs)")
 	fs.IntVar(&o.conc, "c", 32, "concurrent requests while setting up (creating threads, starting and stopping runs)")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "hard limit for the whole measurement")
+	fs.DurationVar(&o.idleCPU, "idlecpu", 10*time.Second, "sse: measure the server's CPU use over this window after each phase (0: skip)")
+	fs.StringVar(&o.profDir, "heapprofile", "", "sse: directory for a heap profile after each phase (phase-N.pprof)")
+	fs.StringVar(&o.cpuProf, "cpuprofile", "", "runs: file for a CPU profile of the batches (go tool pprof)")
 	fs.StringVar(&o.role, "role", "", "internal: driver (the client process of -mode sse)")
 	fs.StringVar(&o.url, "url", "", "internal: the server's base URL (driver)")
 	fs.StringVar(&o.dataDir, "data", "", "internal: the server's data directory (driver)")
@@ -135,6 +152,8 @@ func (o options) validate() error {
 		return errors.New("-conns: want 1-5000")
 	case o.conc < 1 || o.conc > 256:
 		return errors.New("-c: want 1-256")
+	case o.idleCPU < 0 || o.idleCPU > time.Minute:
+		return errors.New("-idlecpu: want 0-1m")
 	case o.timeout <= 0 || o.timeout > 30*time.Minute:
 		return errors.New("-timeout: want at most 30m")
 	case o.role == "driver" && (o.url == "" || o.dataDir == ""):
