@@ -154,11 +154,9 @@ func (s *Service) Status(ctx context.Context, threadID string) (Status, error) {
 		return Status{}, err
 	}
 	st := Status{Running: true, Run: r}
-	if msgs, err := s.d.Store.ListMessages(ctx, threadID); err == nil {
-		for _, m := range msgs {
-			if m.ID == r.UserMessageID {
-				st.UserMessage = &m
-			}
+	if r.UserMessageID != "" {
+		if m, err := s.d.Store.GetMessage(ctx, threadID, r.UserMessageID); err == nil {
+			st.UserMessage = &m
 		}
 	}
 	return st, nil

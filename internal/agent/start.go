@@ -10,7 +10,6 @@ import (
 
 	"github.com/kira-art/kira/internal/runs"
 	"github.com/kira-art/kira/internal/store"
-	"github.com/kira-art/kira/internal/uimsg"
 )
 
 // StartRequest is a validated request to answer the latest user message.
@@ -117,6 +116,3 @@ func newMessageID() string {
 	}
 	return string(b)
 }
-
-// validID reports whether id may be stored as a message id.
-func validID(id string) bool { return uimsg.ValidID(id) }

@@ -59,6 +59,19 @@ func (s *Store) ListMessages(ctx context.Context, threadID string) ([]Message, e
 	return scanMessages(err, rows)
 }
 
+// GetMessage reads one message of a thread.
+func (s *Store) GetMessage(ctx context.Context, threadID, id string) (Message, error) {
+	rows, err := s.reader().query(ctx, "SELECT "+messageColumns+" FROM messages WHERE thread_id = ? AND id = ?", threadID, id)
+	msgs, err := scanMessages(err, rows)
+	if err != nil {
+		return Message{}, err
+	}
+	if len(msgs) == 0 {
+		return Message{}, ErrNotFound
+	}
+	return msgs[0], nil
+}
+
 // ListMessagesBefore returns the messages strictly before messageID, oldest
 // first; ErrNotFound when that message is not in the thread.
 func (s *Store) ListMessagesBefore(ctx context.Context, threadID, messageID string) ([]Message, error) {
