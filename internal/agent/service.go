@@ -21,6 +21,7 @@ import (
 	"github.com/kira-art/kira/internal/media"
 	"github.com/kira-art/kira/internal/runs"
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // ImageFiles stores generated images (original, derivatives, registry row)
@@ -39,10 +40,9 @@ type Deps struct {
 	Files    ImageFiles
 	Log      *slog.Logger
 	Instance string // this process, recorded on runs for operators
-	// ImageJSON and TaskJSON render tool outputs exactly as the API's Image
-	// and Video/Audio objects (signed URLs), so the stream matches reads.
-	ImageJSON func(store.File) any
-	TaskJSON  func(store.MediaTask) any
+	// Views renders tool outputs exactly as the API's Image and Video/Audio
+	// objects (signed URLs), so the stream matches reads.
+	Views *view.Converter
 	// LeaseTTL bounds how long a dead instance's run keeps its thread busy.
 	LeaseTTL time.Duration
 	MaxSteps int

@@ -13,6 +13,7 @@ import (
 	"github.com/kira-art/kira/internal/media"
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/uistream"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // ImageCost is the price of one image output (API.md §4).
@@ -109,7 +110,7 @@ func (s *Service) images(ctx context.Context, r store.Run, c llm.ToolCall, ir me
 	if err != nil {
 		return nil, err
 	}
-	var views []any
+	var views []view.Image
 	for _, g := range gen {
 		id := "gen_" + uuid.NewString()
 		if _, err := s.d.Store.ChargeCredits(ctx, store.Charge{UserID: r.UserID, Key: c.Name + ":" + id, Amount: ImageCost,
@@ -125,14 +126,14 @@ func (s *Service) images(ctx context.Context, r store.Run, c llm.ToolCall, ir me
 			s.d.Store.RefundCredits(context.WithoutCancel(ctx), r.UserID, c.Name+":"+id, "store failed") //nolint:errcheck
 			return nil, err
 		}
-		data, _ := json.Marshal(map[string]any{"imageId": f.ID, "toolCallId": c.ID, "toolName": c.Name, "seed": seed, "prompt": ir.Prompt})
+		data, _ := json.Marshal(view.ImageDescription{ImageID: f.ID, ToolCallID: c.ID, ToolName: c.Name, Seed: &seed, Prompt: ir.Prompt})
 		out.images = append(out.images, store.VersionImage{ImageID: f.ID, Data: data, File: &f})
-		views = append(views, s.d.ImageJSON(f))
+		views = append(views, s.d.Views.Image(f))
 	}
 	if len(views) == 0 {
 		return nil, toolError{errInsufficientCredits}
 	}
-	return map[string]any{"images": views}, nil
+	return view.ImageList{Images: views}, nil
 }
 
 // queueTask records a pending video or music task; it is committed with
@@ -160,9 +161,5 @@ func (s *Service) queueTask(c llm.ToolCall, r store.Run, out *outcome) (any, err
 	}
 	t.Params, _ = json.Marshal(args)
 	out.tasks = append(out.tasks, t)
-	key := "video"
-	if t.Kind == "audio" {
-		key = "audio"
-	}
-	return map[string]any{key: s.d.TaskJSON(t)}, nil
+	return s.d.Views.ToolOutput(t), nil
 }

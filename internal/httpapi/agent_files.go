@@ -53,9 +53,3 @@ func (a AgentFiles) Load(ctx context.Context, userID, imageID string) (image.Ima
 	}
 	return a.s.decodeStored(ctx, f.StorageKey)
 }
-
-// ImageJSON renders a file as the API's Image object.
-func (s *Server) ImageJSON(f store.File) any { return s.imageOf(f, nil) }
-
-// TaskJSON renders a media task as the API's Video or Audio object.
-func (s *Server) TaskJSON(t store.MediaTask) any { return s.mediaTaskView(t) }

@@ -13,6 +13,7 @@ import (
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/uimsg"
 	"github.com/kira-art/kira/internal/uistream"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // agentHandlers serves the run routes of /agent.
@@ -171,14 +172,14 @@ func (h agentHandlers) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !st.Running {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "idle"})
+		writeJSON(w, http.StatusOK, view.RunStatus{Status: "idle"})
 		return
 	}
-	resp := map[string]any{"status": "running", "runId": st.Run.ID, "startedAt": apiTime(st.Run.StartedAt)}
+	resp := view.RunStatus{Status: "running", RunID: st.Run.ID, StartedAt: view.Time(st.Run.StartedAt)}
 	if st.UserMessage != nil {
 		if m, _, err := uimsg.Parse(st.UserMessage.Body); err == nil {
-			m.CreatedAt, _ = json.Marshal(apiTime(st.UserMessage.CreatedAt))
-			resp["userMessage"] = m
+			m.CreatedAt, _ = json.Marshal(view.Time(st.UserMessage.CreatedAt))
+			resp.UserMessage, _ = json.Marshal(m)
 		}
 	}
 	writeJSON(w, http.StatusOK, resp)
@@ -196,5 +197,5 @@ func (h agentHandlers) stop(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"message": "ok", "stopped": stopped})
+	writeJSON(w, http.StatusOK, view.Stopped{Message: "ok", Stopped: stopped})
 }

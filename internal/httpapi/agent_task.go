@@ -10,6 +10,7 @@ import (
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/uimsg"
+	"github.com/kira-art/kira/internal/view"
 )
 
 func validMessageID(id string) bool { return uimsg.ValidID(id) }
@@ -81,7 +82,7 @@ func (h agentHandlers) saveTask(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"version": h.s.versionOf(v)})
+	writeJSON(w, http.StatusOK, view.VersionOne{Version: h.s.Views.Version(v)})
 }
 
 // pendingTasks turns pending Video/Audio entries into tasks to queue;

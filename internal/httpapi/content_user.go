@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/kira-art/kira/content"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // userContentHandlers serves GET /user/authBg and GET /user/referral-info.
@@ -31,7 +32,7 @@ func (h userContentHandlers) authBackgrounds(w http.ResponseWriter, r *http.Requ
 		images = []content.AuthBackground{}
 	}
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	writeJSON(w, http.StatusOK, map[string]any{"images": images})
+	writeJSON(w, http.StatusOK, view.AuthBackgroundList{Images: images})
 }
 
 // referralView is the body of GET /user/referral-info.

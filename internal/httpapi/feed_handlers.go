@@ -8,6 +8,7 @@ import (
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/publish"
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/view"
 )
 
 const (
@@ -46,32 +47,27 @@ func feedKindParam(r *http.Request) (string, error) {
 	return "", apperr.Invalidf("mediaType: must be image, video or audio")
 }
 
-// pageOf trims a page read with one extra row and reports whether there
-// are more.
-func pageOf(feeds []store.Feed) ([]store.Feed, bool) {
-	if len(feeds) > feedsPerPage {
-		return feeds[:feedsPerPage], true
+// feedPageOf renders a page read with one extra row (which says whether
+// there are more) for the viewer.
+func (s *Server) feedPageOf(rows []store.FeedRow, viewerID string, withCursor bool) view.FeedPage {
+	more := len(rows) > feedsPerPage
+	if more {
+		rows = rows[:feedsPerPage]
 	}
-	return feeds, false
+	out := view.FeedPage{Feeds: s.Views.Feeds(rows, viewerID), HasMore: more}
+	if more && withCursor {
+		out.NextCursor = feedCursorOf(rows[len(rows)-1].Feed)
+	}
+	return out
 }
 
 // writeFeedPage renders a page of posts for the viewer.
-func (s *Server) writeFeedPage(w http.ResponseWriter, r *http.Request, feeds []store.Feed, err error, withCursor bool) {
+func (s *Server) writeFeedPage(w http.ResponseWriter, r *http.Request, rows []store.FeedRow, err error, withCursor bool) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	feeds, more := pageOf(feeds)
-	views, err := s.renderFeeds(r.Context(), feeds, userID(r))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := feedPageView{Feeds: views, HasMore: more}
-	if more && withCursor {
-		out.NextCursor = feedCursorOf(feeds[len(feeds)-1])
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, s.feedPageOf(rows, userID(r), withCursor))
 }
 
 // list serves GET /feed/: ?page= offset pages, or keyset pages when
@@ -95,50 +91,40 @@ func (h feedHandlers) list(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	feeds, err := h.s.Store.ListPublicFeeds(r.Context(), kind, after, (page-1)*feedsPerPage, feedsPerPage+1)
-	h.s.writeFeedPage(w, r, feeds, err, true)
+	rows, err := h.s.Store.PublicFeedRows(r.Context(), kind, after, (page-1)*feedsPerPage, feedsPerPage+1, userID(r))
+	h.s.writeFeedPage(w, r, rows, err, true)
 }
 
 func (h feedHandlers) featured(w http.ResponseWriter, r *http.Request) {
-	feeds, err := h.s.Store.ListFeaturedFeeds(r.Context(), featuredFeedMax)
+	rows, err := h.s.Store.FeaturedFeedRows(r.Context(), featuredFeedMax, userID(r))
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	views, err := h.s.renderFeeds(r.Context(), feeds, userID(r))
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"feeds": views})
+	writeJSON(w, http.StatusOK, view.FeedList{Feeds: h.s.Views.Feeds(rows, userID(r))})
 }
 
-// visibleFeed reads the post named by a path parameter; hidden posts are
-// 404 to everyone but their owner.
-func (s *Server) visibleFeed(r *http.Request, param string) (store.Feed, error) {
+// visibleFeed reads the post named by a path parameter with its joins for
+// the viewer; hidden posts are 404 to everyone but their owner.
+func (s *Server) visibleFeed(r *http.Request, param string) (store.FeedRow, error) {
 	id, err := pathUUID(r, param)
 	if err != nil {
-		return store.Feed{}, err
+		return store.FeedRow{}, err
 	}
-	f, err := s.Store.GetFeed(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !f.Public && f.UserID != userID(r)) {
-		return store.Feed{}, apperr.NotFoundf("post not found")
+	row, err := s.Store.FeedRowByID(r.Context(), id, userID(r))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !row.Public && row.UserID != userID(r)) {
+		return store.FeedRow{}, apperr.NotFoundf("post not found")
 	}
-	return f, err
+	return row, err
 }
 
 func (h feedHandlers) get(w http.ResponseWriter, r *http.Request) {
-	f, err := h.s.visibleFeed(r, "id")
+	row, err := h.s.visibleFeed(r, "id")
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	v, err := h.s.renderFeed(r.Context(), f, userID(r))
-	if err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	writeJSON(w, http.StatusOK, h.s.Views.Feed(&row, userID(r)))
 }
 
 func (h feedHandlers) delete(w http.ResponseWriter, r *http.Request) {

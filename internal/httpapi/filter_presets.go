@@ -8,6 +8,7 @@ import (
 	"github.com/kira-art/kira/content"
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // LoadFilterPresets upserts the presets shipped in content/filters.json
@@ -34,24 +35,8 @@ func (s *Server) LoadFilterPresets(ctx context.Context) error {
 // filterHandlers serves /filter.
 type filterHandlers struct{ s *Server }
 
-// filterView is a preset as GET /filter/preset and /filter/liked show it.
-type filterView struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	Category string `json:"category"`
-	Prompt   string `json:"prompt"`
-	CoverURL string `json:"coverUrl"`
-	Sort     int    `json:"sort"`
-	Liked    bool   `json:"liked"`
-}
-
 func writeFilters(w http.ResponseWriter, fs []store.Filter) {
-	out := make([]filterView, len(fs))
-	for i, f := range fs {
-		out[i] = filterView{ID: f.ID, Name: f.Name, Category: f.Category, Prompt: f.Prompt,
-			CoverURL: f.CoverURL, Sort: f.Sort, Liked: f.Liked}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"filters": out})
+	writeJSON(w, http.StatusOK, view.Filters(fs))
 }
 
 // list answers GET /filter/preset?category=: active presets by sort, an

@@ -8,6 +8,7 @@ import (
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/imaging"
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // imageHandlers serves /image and /images.
@@ -43,7 +44,7 @@ func (h imageHandlers) ensure(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, h.s.imageOf(f, nil))
+	writeJSON(w, http.StatusOK, h.s.Views.Image(f))
 }
 
 // get is GET /image/{imageId}: no auth, the unguessable id is the
@@ -59,7 +60,7 @@ func (h imageHandlers) get(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, h.s.imageOf(f, nil))
+	writeJSON(w, http.StatusOK, h.s.Views.Image(f))
 }
 
 // list is GET /images/{imageIds}: known images in the order asked (an id
@@ -85,13 +86,13 @@ func (h imageHandlers) list(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	out := make([]imageView, 0, len(ids))
+	out := make([]view.Image, 0, len(ids))
 	for _, id := range ids {
 		if f, ok := files[id]; ok && f.Kind == imaging.KindImage {
-			out = append(out, h.s.imageOf(f, nil))
+			out = append(out, h.s.Views.Image(f))
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"images": out})
+	writeJSON(w, http.StatusOK, view.ImageList{Images: out})
 }
 
 var confirmBody = map[string]string{"message": "confirm"}

@@ -1,31 +1,23 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/kira-art/kira/internal/view"
+)
 
 // likeHandlers serves /like.
 type likeHandlers struct{ s *Server }
 
-type likeView struct {
-	Liked       bool `json:"liked"`
-	LikedNumber int  `json:"likedNumber"`
-}
-
 // get answers whether the viewer likes a visible post (false when
 // anonymous) and its count.
 func (h likeHandlers) get(w http.ResponseWriter, r *http.Request) {
-	f, err := h.s.visibleFeed(r, "feedId")
+	row, err := h.s.visibleFeed(r, "feedId")
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	liked := false
-	if uid := userID(r); uid != "" {
-		if liked, err = h.s.Store.IsLiked(r.Context(), f.ID, uid); err != nil {
-			h.s.writeError(w, r, err)
-			return
-		}
-	}
-	writeJSON(w, http.StatusOK, likeView{Liked: liked, LikedNumber: f.LikedNumber})
+	writeJSON(w, http.StatusOK, view.Like{Liked: row.Liked, LikedNumber: row.LikedNumber})
 }
 
 // put likes a public post; hidden and missing posts are 404 alike.
@@ -40,7 +32,7 @@ func (h likeHandlers) put(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, notFoundAs(err, "post not found"))
 		return
 	}
-	writeJSON(w, http.StatusOK, likeView{Liked: true, LikedNumber: n})
+	writeJSON(w, http.StatusOK, view.Like{Liked: true, LikedNumber: n})
 }
 
 // delete takes a like back; it works on hidden posts too, so a like given
@@ -56,5 +48,5 @@ func (h likeHandlers) delete(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, notFoundAs(err, "post not found"))
 		return
 	}
-	writeJSON(w, http.StatusOK, likeView{Liked: false, LikedNumber: n})
+	writeJSON(w, http.StatusOK, view.Like{Liked: false, LikedNumber: n})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/uimsg"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // messageHandlers serves the stored-history routes of /agent.
@@ -72,7 +73,7 @@ func (h messageHandlers) respond(w http.ResponseWriter, r *http.Request, rows []
 				rewrites = append(rewrites, store.Message{ThreadID: row.ThreadID, ID: row.ID, Body: body})
 			}
 		}
-		m.CreatedAt, _ = json.Marshal(apiTime(row.CreatedAt))
+		m.CreatedAt, _ = json.Marshal(view.Time(row.CreatedAt))
 		b, err := json.Marshal(m)
 		if err != nil {
 			h.s.writeError(w, r, apperr.Wrap(err, "encode message"))
@@ -90,7 +91,7 @@ func (h messageHandlers) respond(w http.ResponseWriter, r *http.Request, rows []
 			return nil
 		})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": out})
+	writeJSON(w, http.StatusOK, view.MessageList{Messages: out})
 }
 
 func (h messageHandlers) save(w http.ResponseWriter, r *http.Request) {
@@ -122,12 +123,12 @@ func (h messageHandlers) save(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	var view *versionView
+	var resp view.VersionOrNull
 	if v != nil {
-		vv := h.s.versionOf(*v)
-		view = &vv
+		vv := h.s.Views.Version(*v)
+		resp.Version = &vv
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"version": view})
+	writeJSON(w, http.StatusOK, resp)
 }
 
 // ownedImages collects the images a message's tool outputs name. Only
@@ -182,9 +183,5 @@ func (h versionHandlers) list(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	out := make([]versionView, 0, len(vs))
-	for _, v := range vs {
-		out = append(out, h.s.versionOf(v))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, h.s.Views.Versions(vs))
 }

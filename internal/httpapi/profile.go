@@ -8,36 +8,22 @@ import (
 
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // profileHandlers serves /user/profile.
 type profileHandlers struct{ s *Server }
 
-// profileView is the private Profile of API.md §2.
-type profileView struct {
-	ID                 string  `json:"id"`
-	Nickname           string  `json:"nickname"`
-	AvatarURL          *string `json:"avatarUrl"`
-	Email              *string `json:"email"`
-	Plan               string  `json:"plan"`
-	Credit             int     `json:"credit"`
-	AddonCredits       int     `json:"addonCredits"`
-	Language           string  `json:"language"`
-	Watermark          bool    `json:"watermark"`
-	IsOpenNotification bool    `json:"isOpenNotification"`
-	LastCreditIssuedAt *string `json:"lastCreditIssuedAt"`
-}
-
-func (h profileHandlers) avatarURL(r *http.Request, imageID string) *string {
+// avatarKey is the stored key an avatar is shown from ("" = none).
+func (s *Server) avatarKey(r *http.Request, imageID string) string {
 	if imageID == "" {
-		return nil
+		return ""
 	}
-	f, err := h.s.Store.GetFile(r.Context(), imageID)
+	f, err := s.Store.GetFile(r.Context(), imageID)
 	if err != nil {
-		return nil // a deleted avatar shows as none rather than failing the profile
+		return "" // a deleted avatar shows as none rather than failing the profile
 	}
-	u := h.s.fileURL(firstNonEmpty(f.ThumbKey, f.StorageKey))
-	return &u
+	return view.AvatarKey(f)
 }
 
 func (h profileHandlers) get(w http.ResponseWriter, r *http.Request) {
@@ -46,13 +32,7 @@ func (h profileHandlers) get(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	v := profileView{ID: p.ID, Nickname: p.Nickname, AvatarURL: h.avatarURL(r, p.AvatarImageID), Plan: p.Plan,
-		Credit: p.Credit, AddonCredits: p.AddonCredits, Language: p.Language, Watermark: p.Watermark,
-		IsOpenNotification: p.IsOpenNotification, LastCreditIssuedAt: optTime(p.LastCreditIssuedAt)}
-	if p.Email != "" {
-		v.Email = &p.Email
-	}
-	writeJSON(w, http.StatusOK, v)
+	writeJSON(w, http.StatusOK, h.s.Views.Profile(p, h.s.avatarKey(r, p.AvatarImageID)))
 }
 
 // profileUpdate is the PUT body; avatarImageId distinguishes absent from null.
@@ -92,8 +72,7 @@ func (h profileHandlers) put(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": p.ID, "nickname": p.Nickname,
-		"avatarUrl": h.avatarURL(r, p.AvatarImageID), "plan": p.Plan})
+	writeJSON(w, http.StatusOK, h.s.Views.ProfileUpdated(p, h.s.avatarKey(r, p.AvatarImageID)))
 }
 
 func (h profileHandlers) validate(r *http.Request, b profileUpdate) (store.ProfilePatch, error) {

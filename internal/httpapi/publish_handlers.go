@@ -80,7 +80,7 @@ func (h publishHandlers) respond(w http.ResponseWriter, r *http.Request, f store
 		h.s.writeError(w, r, err)
 		return
 	}
-	v, err := h.s.renderFeed(r.Context(), f, userID(r))
+	v, err := h.s.renderFeed(r.Context(), f.ID, userID(r))
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return

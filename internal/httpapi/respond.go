@@ -8,11 +8,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/httpapi/middleware"
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // statusOf is the one mapping from error kinds to HTTP status codes.
@@ -72,7 +72,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
-var okBody = map[string]string{"message": "ok"}
+var okBody = view.OK
 
 // decodeJSON reads a JSON object body into v. Unknown fields are ignored
 // (API.md §0); wrong types are a 400 naming the field; bodies past the
@@ -123,18 +123,6 @@ func jsonTypeName(kind string) string {
 		return "a number"
 	}
 	return fmt.Sprintf("of type %s", kind)
-}
-
-// apiTime formats times as the API wants them: RFC 3339 UTC, milliseconds.
-func apiTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
-// optTime formats a nullable time.
-func optTime(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := apiTime(*t)
-	return &s
 }
 
 var errRouteNotFound = apperr.NotFoundf("Not found")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // RewardReminder is told about each successful daily-reward claim, after
@@ -61,12 +62,12 @@ func (h rewardHandlers) daily(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !res.Eligible {
-		writeJSON(w, http.StatusOK, rewardView{Message: rewardMessages[res.Reason], NextEligibleAt: optTime(res.NextEligibleAt)})
+		writeJSON(w, http.StatusOK, rewardView{Message: rewardMessages[res.Reason], NextEligibleAt: view.OptTime(res.NextEligibleAt)})
 		return
 	}
 	if err := h.remind.DailyRewardClaimed(context.WithoutCancel(r.Context()), uid, *res.NextEligibleAt); err != nil {
 		h.s.log.WarnContext(r.Context(), "daily reward reminder not scheduled", "user_id", uid, "err", err)
 	}
 	credit := res.Credit
-	writeJSON(w, http.StatusOK, rewardView{Eligible: true, Credit: &credit, NextEligibleAt: optTime(res.NextEligibleAt)})
+	writeJSON(w, http.StatusOK, rewardView{Eligible: true, Credit: &credit, NextEligibleAt: view.OptTime(res.NextEligibleAt)})
 }

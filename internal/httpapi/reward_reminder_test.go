@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // recordingReminder remembers the claims it was told about.
@@ -77,7 +78,7 @@ func TestRewardReminderRunsAfterAGrantOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := claim()
-	if !v.Eligible || len(rem.users) != 1 || rem.users[0] != id || v.NextEligibleAt == nil || *v.NextEligibleAt != apiTime(rem.next[0]) {
+	if !v.Eligible || len(rem.users) != 1 || rem.users[0] != id || v.NextEligibleAt == nil || *v.NextEligibleAt != view.Time(rem.next[0]) {
 		t.Fatalf("grant: %+v, reminders %v %v", v, rem.users, rem.next)
 	}
 	if v := claim(); v.Eligible || len(rem.users) != 1 {

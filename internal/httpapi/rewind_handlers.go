@@ -7,6 +7,7 @@ import (
 
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // rewindHandlers serves /rewind: the history behind public posts. Threads
@@ -34,13 +35,13 @@ func (h rewindHandlers) check(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]bool{"hasVersions": has && !rewindHidden(t, userID(r))})
+	writeJSON(w, http.StatusOK, view.HasVersions{HasVersions: has && !rewindHidden(t, userID(r))})
 }
 
 // postThread resolves the thread behind a visible post: 404 for missing or
 // hidden posts, 403 for another user's nsfw thread. The thread is nil when
 // the post has none (an upload) or it was deleted since.
-func (h rewindHandlers) postThread(r *http.Request) (store.Feed, *store.Thread, error) {
+func (h rewindHandlers) postThread(r *http.Request) (store.FeedRow, *store.Thread, error) {
 	f, err := h.s.visibleFeed(r, "feedId")
 	if err != nil || f.ThreadID == "" {
 		return f, nil, err
@@ -64,16 +65,14 @@ func (h rewindHandlers) versions(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	out := []versionView{}
+	out := []view.Version{}
 	if t != nil {
 		vs, err := h.s.Store.ListVersions(r.Context(), t.ID)
 		if err != nil {
 			h.s.writeError(w, r, err)
 			return
 		}
-		for _, v := range vs {
-			out = append(out, h.s.versionOf(v))
-		}
+		out = h.s.Views.Versions(vs)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

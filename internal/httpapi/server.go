@@ -17,6 +17,7 @@ import (
 	"github.com/kira-art/kira/internal/moderation"
 	"github.com/kira-art/kira/internal/runs"
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // Verifier checks bearer tokens.
@@ -44,6 +45,7 @@ type Deps struct {
 	Titles     agent.TitleQueue   // model-written thread titles (nil: keep provisional)
 	Moderation moderation.Checker // CSAM/NSFW decisions for images and text
 	Embeddings embed.Index        // post vectors for duplicate detection; nil = brute force over Store
+	Views      *view.Converter    // renders store rows as API shapes; nil = one signing with Blobs
 	Ready      []ReadyCheck
 }
 
@@ -59,6 +61,9 @@ type Server struct {
 func New(d Deps) *Server {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
+	}
+	if d.Views == nil {
+		d.Views = view.New(d.Blobs)
 	}
 	return &Server{Deps: d, log: d.Logger}
 }

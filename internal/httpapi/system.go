@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kira-art/kira/api"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // systemHandlers serves health, readiness, metrics and the contract.
@@ -33,7 +34,7 @@ func (h systemHandlers) ready(w http.ResponseWriter, r *http.Request) {
 		}
 		checks[c.Name] = "ok"
 	}
-	writeJSON(w, code, map[string]any{"status": status, "checks": checks})
+	writeJSON(w, code, view.Readiness{Status: status, Checks: checks})
 }
 
 func (h systemHandlers) openapi(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,7 @@ import (
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/uimsg"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // threadHandlers serves /thread.
@@ -19,17 +20,8 @@ type threadHandlers struct{ s *Server }
 
 const threadsPerPage = 20
 
-type threadView struct {
-	ID            string  `json:"id"`
-	ResourceID    string  `json:"resourceId,omitempty"`
-	Title         string  `json:"title"`
-	CreatedAt     string  `json:"createdAt"`
-	UpdatedAt     string  `json:"updatedAt"`
-	ThumbImageURL *string `json:"thumbImageUrl"`
-}
-
-// thumbURLs signs the thumbnails of many threads with one file query.
-func (h threadHandlers) thumbURLs(r *http.Request, threads []store.Thread) (map[string]*string, error) {
+// thumbKeys finds the thumbnails of many threads with one file query.
+func (h threadHandlers) thumbKeys(r *http.Request, threads []store.Thread) (map[string]string, error) {
 	var ids []string
 	for _, t := range threads {
 		if t.ThumbImageID != "" {
@@ -40,17 +32,11 @@ func (h threadHandlers) thumbURLs(r *http.Request, threads []store.Thread) (map[
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]*string{}
+	out := make(map[string]string, len(files))
 	for id, f := range files {
-		u := h.s.fileURL(firstNonEmpty(f.ThumbKey, f.StorageKey))
-		out[id] = &u
+		out[id] = view.AvatarKey(f)
 	}
 	return out, nil
-}
-
-func (h threadHandlers) view(t store.Thread, thumbs map[string]*string) threadView {
-	return threadView{ID: t.ID, Title: t.Title, CreatedAt: apiTime(t.CreatedAt), UpdatedAt: apiTime(t.UpdatedAt),
-		ThumbImageURL: thumbs[t.ThumbImageID]}
 }
 
 type createThreadBody struct {
@@ -91,7 +77,7 @@ func (h threadHandlers) create(w http.ResponseWriter, r *http.Request) {
 	if h.s.Titles != nil {
 		h.s.Titles.EnqueueTitle(t.ID, msg.Text())
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": t.ID, "resourceId": t.UserID, "title": t.Title, "thumbImageUrl": nil})
+	writeJSON(w, http.StatusOK, h.s.Views.NewThread(t))
 }
 
 // provisionalTitle is the first words of the user's text, until the model
@@ -126,18 +112,17 @@ func (h threadHandlers) list(w http.ResponseWriter, r *http.Request) {
 	if hasMore {
 		threads = threads[:threadsPerPage]
 	}
-	thumbs, err := h.thumbURLs(r, threads)
+	thumbs, err := h.thumbKeys(r, threads)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	views := make([]threadView, 0, len(threads))
+	resp := view.ThreadPage{Threads: make([]view.Thread, 0, len(threads)), HasMore: hasMore}
 	for _, t := range threads {
-		views = append(views, h.view(t, thumbs))
+		resp.Threads = append(resp.Threads, h.s.Views.Thread(t, thumbs[t.ThumbImageID]))
 	}
-	resp := map[string]any{"threads": views, "hasMore": hasMore}
 	if hasMore {
-		resp["nextCursor"] = encodeThreadCursor(threads[len(threads)-1])
+		resp.NextCursor = encodeThreadCursor(threads[len(threads)-1])
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
@@ -169,12 +154,12 @@ func (h threadHandlers) rename(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, notFoundAs(err, "thread not found"))
 		return
 	}
-	thumbs, err := h.thumbURLs(r, []store.Thread{t})
+	thumbs, err := h.thumbKeys(r, []store.Thread{t})
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	v := h.view(t, thumbs)
+	v := h.s.Views.Thread(t, thumbs[t.ThumbImageID])
 	v.ResourceID = t.UserID
 	writeJSON(w, http.StatusOK, v)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/imaging"
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // uploadHandlers serves POST /upload.
@@ -33,11 +34,11 @@ var limitNames = map[string]string{imaging.KindImage: "20 MiB", imaging.KindVide
 
 // uploadResult is the /upload answer.
 type uploadResult struct {
-	FileID      string     `json:"fileId"`
-	Kind        string     `json:"kind"`
-	ContentType string     `json:"contentType"`
-	Size        int64      `json:"size"`
-	Image       *imageView `json:"image,omitempty"`
+	FileID      string      `json:"fileId"`
+	Kind        string      `json:"kind"`
+	ContentType string      `json:"contentType"`
+	Size        int64       `json:"size"`
+	Image       *view.Image `json:"image,omitempty"`
 }
 
 var errBodyTooLarge = apperr.New(apperr.TooLarge, "Request body too large")
@@ -154,7 +155,7 @@ func (h uploadHandlers) storeImage(ctx context.Context, up upload, body *limited
 	if f, err = h.register(ctx, f); err != nil {
 		return uploadResult{}, err
 	}
-	v := h.s.imageOf(f, nil)
+	v := h.s.Views.Image(f)
 	return uploadResult{FileID: f.ID, Kind: f.Kind, ContentType: f.ContentType, Size: f.Size, Image: &v}, nil
 }
 

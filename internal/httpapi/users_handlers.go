@@ -32,13 +32,6 @@ func (h userPublicHandlers) dispatch(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// publicProfileView is {id, nickname, avatarUrl, plan, feedCount, likedNumber}.
-type publicProfileView struct {
-	feedOwnerView
-	FeedCount   int `json:"feedCount"`
-	LikedNumber int `json:"likedNumber"`
-}
-
 var errUserNotFound = apperr.NotFoundf("user not found")
 
 func (h userPublicHandlers) profile(w http.ResponseWriter, r *http.Request) {
@@ -55,10 +48,7 @@ func (h userPublicHandlers) profile(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, publicProfileView{
-		feedOwnerView: feedOwnerView{ID: p.ID, Nickname: p.Nickname, Plan: p.Plan,
-			AvatarURL: profileHandlers(h).avatarURL(r, p.AvatarImageID)},
-		FeedCount: p.FeedCount, LikedNumber: p.LikedNumber})
+	writeJSON(w, http.StatusOK, h.s.Views.PublicProfile(p, h.s.avatarKey(r, p.AvatarImageID)))
 }
 
 // listedUser reads the userId parameter of a listing: unknown and banned
@@ -87,8 +77,8 @@ func (h userPublicHandlers) feeds(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	feeds, err := h.s.Store.ListUserFeeds(r.Context(), id, id == userID(r), (page-1)*feedsPerPage, feedsPerPage+1)
-	h.s.writeFeedPage(w, r, feeds, err, false)
+	rows, err := h.s.Store.UserFeedRows(r.Context(), id, id == userID(r), (page-1)*feedsPerPage, feedsPerPage+1, userID(r))
+	h.s.writeFeedPage(w, r, rows, err, false)
 }
 
 // liked lists the public posts a user liked, newest like first.
@@ -103,6 +93,6 @@ func (h userPublicHandlers) liked(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	feeds, err := h.s.Store.ListLikedFeeds(r.Context(), id, (page-1)*feedsPerPage, feedsPerPage+1)
-	h.s.writeFeedPage(w, r, feeds, err, false)
+	rows, err := h.s.Store.LikedFeedRows(r.Context(), id, (page-1)*feedsPerPage, feedsPerPage+1, userID(r))
+	h.s.writeFeedPage(w, r, rows, err, false)
 }
