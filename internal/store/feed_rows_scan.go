@@ -18,8 +18,8 @@ type feedRowScan struct {
 	fileW, fileH, fileSeed                                                         sql.NullInt64
 
 	taskID, taskStatus, taskProvider, taskPrompt, taskParams, taskSource, taskResult, taskThumb sql.NullString
-	taskHash, taskErr                                                                          sql.NullString
-	taskW, taskH, taskDur, taskCreated                                                         sql.NullInt64
+	taskHash, taskErr                                                                           sql.NullString
+	taskW, taskH, taskDur, taskCreated                                                          sql.NullInt64
 
 	thumbKey sql.NullString
 }
