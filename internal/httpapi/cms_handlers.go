@@ -16,20 +16,12 @@ type cmsHandlers struct {
 	cacheControl string      // for good answers
 }
 
-// newCMSHandlers builds the CMS client from the configuration: content
-// files by default, the upstream at CMS_URL when set.
+// newCMSHandlers serves the CMS client app built (nil: the empty shapes).
 func (s *Server) newCMSHandlers() cmsHandlers {
-	c, err := cms.New(cms.Options{URL: s.Config.CMSURL, Timeout: s.Config.CMSTimeout, TTL: s.Config.CMSCacheTTL,
-		Logger: s.log})
-	if err != nil {
-		// Config validation rejects bad URLs first; should one slip through,
-		// the endpoints fail open like any other CMS failure.
-		s.log.Error("cms disabled", "err", err)
-	}
 	// Browsers and CDNs may reuse a good answer as long as the server itself
 	// would; the fail-open empty shape is not cached downstream.
 	ttl := cmp.Or(s.Config.CMSCacheTTL, cms.DefaultTTL)
-	return cmsHandlers{s: s, cms: c, cacheControl: fmt.Sprintf("public, max-age=%d", int(ttl.Seconds()))}
+	return cmsHandlers{s: s, cms: s.CMS, cacheControl: fmt.Sprintf("public, max-age=%d", int(ttl.Seconds()))}
 }
 
 // locale picks the content language and marks the response as varying

@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/kira-art/kira/internal/apperr"
-	"github.com/kira-art/kira/internal/publish"
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/view"
 )
@@ -20,10 +19,7 @@ const (
 )
 
 // feedHandlers serves /feed.
-type feedHandlers struct {
-	s   *Server
-	pub *publish.Service
-}
+type feedHandlers struct{ s *Server }
 
 // feedPageParam reads ?page= (1-based; absent or empty = 1).
 func feedPageParam(r *http.Request) (int, error) {
@@ -130,7 +126,7 @@ func (h feedHandlers) get(w http.ResponseWriter, r *http.Request) {
 func (h feedHandlers) delete(w http.ResponseWriter, r *http.Request) {
 	id, err := pathUUID(r, "id")
 	if err == nil {
-		err = h.pub.Delete(r.Context(), userID(r), id)
+		err = h.s.Publish.Delete(r.Context(), userID(r), id)
 	}
 	if err != nil {
 		h.s.writeError(w, r, err)

@@ -5,16 +5,12 @@ import (
 	"regexp"
 
 	"github.com/kira-art/kira/internal/apperr"
-	"github.com/kira-art/kira/internal/publish"
 	"github.com/kira-art/kira/internal/store"
 )
 
 // publishHandlers serves /publish: the bodies name the caller's own image
 // or task by id; everything else is read from the caller's records.
-type publishHandlers struct {
-	s   *Server
-	pub *publish.Service
-}
+type publishHandlers struct{ s *Server }
 
 // publishFileIDPattern is the FileId shape of the contract.
 var publishFileIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
@@ -31,7 +27,7 @@ func (h publishHandlers) image(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, apperr.Invalidf("imageId: must be an image id"))
 		return
 	}
-	f, err := h.pub.Image(r.Context(), userID(r), *body.ImageID)
+	f, err := h.s.Publish.Image(r.Context(), userID(r), *body.ImageID)
 	h.respond(w, r, f, err)
 }
 
@@ -69,7 +65,7 @@ func (h publishHandlers) task(kind string) http.HandlerFunc {
 			h.s.writeError(w, r, err)
 			return
 		}
-		f, err := h.pub.Task(r.Context(), userID(r), kind, id)
+		f, err := h.s.Publish.Task(r.Context(), userID(r), kind, id)
 		h.respond(w, r, f, err)
 	}
 }

@@ -4,11 +4,18 @@ import (
 	"net/http"
 
 	"github.com/kira-art/kira/internal/auth"
+	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/httpapi/middleware"
+	"github.com/kira-art/kira/internal/store"
 )
 
-// Handler returns the whole API: every route of the server is registered
-// in this function, so it is the one place to read what exists.
+// Handler returns the whole API. Every route of the server is registered
+// in this function — method, path, auth and handler — so it is the one
+// place to read what exists. Handlers live in <resource>_handlers.go.
+//
+// Auth wrappers: requireAuth (JWT, 401 without), optionalAuth (JWT when
+// sent: isLiked, owner-only fields), requirePassword (?password=, for
+// server-to-server and operator routes); none = public.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	sys := systemHandlers{s}
@@ -20,32 +27,89 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("GET /.well-known/jwks.json", auth.JWKSHandler(s.DevKey))
 	}
 
-	prof := profileHandlers{s}
-	mux.HandleFunc("GET /user/profile", s.requireAuth(prof.get))
-	mux.HandleFunc("PUT /user/profile", s.requireAuth(prof.put))
-
+	// Chat: threads, messages, versions, agent runs (API.md §3.1–3.3).
 	th := threadHandlers{s}
 	slash(mux, "POST /thread/", s.requireAuth(th.create))
 	mux.HandleFunc("GET /thread/threads", s.requireAuth(th.list))
+	mux.HandleFunc("GET /thread/timelines", s.requireAuth(timelineHandlers{s}.list))
 	mux.HandleFunc("PATCH /thread/{threadId}", s.requireAuth(th.rename))
 	mux.HandleFunc("DELETE /thread/{threadId}", s.requireAuth(th.delete))
-
 	msg := messageHandlers{s}
 	mux.HandleFunc("GET /agent/chatMessages/{threadId}", s.requireAuth(msg.list))
 	mux.HandleFunc("POST /agent/chatMessage/{threadId}", s.requireAuth(msg.save))
 	mux.HandleFunc("GET /agent/rewind/{threadId}/{messageId}", s.requireAuth(msg.rewind))
+	mux.HandleFunc("GET /version/versions/{threadId}", s.requireAuth(versionHandlers{s}.list))
 	ag := agentHandlers{s}
 	mux.HandleFunc("POST /agent/streaming", s.requireAuth(ag.streaming))
 	mux.HandleFunc("GET /agent/stream/{threadId}", s.requireAuth(ag.reconnect))
 	mux.HandleFunc("GET /agent/task/{threadId}/status", s.requireAuth(ag.status))
 	mux.HandleFunc("POST /agent/task/{threadId}/stop", s.requireAuth(ag.stop))
 	mux.HandleFunc("POST /agent/task", s.requireAuth(ag.saveTask))
-	mux.HandleFunc("GET /version/versions/{threadId}", s.requireAuth(versionHandlers{s}.list))
 
-	s.routesFiles(mux)    // routes_files.go: /upload, /image, /images, /files
-	s.routesFeed(mux)     // routes_feed.go: /publish, /feed, /like, /rewind, /user/{id}/…, /sitemap
-	s.routesContent(mux)  // routes_content.go: /filter, /op, /user/authBg, /reward, /support/hash, /user/referral-info
-	s.routesTimeline(mux) // routes_timeline.go: /thread/timelines
+	// Users (§3.4). /user/profile/{userId} and /user/{userId}/feed overlap
+	// (/user/profile/feed matches both and neither is more specific), which
+	// ServeMux refuses; so /user/profile/{userId} is explicit and the one
+	// remaining dispatcher, /user/{userId}/{list}, serves feed and liked.
+	prof := profileHandlers{s}
+	mux.HandleFunc("GET /user/profile", s.requireAuth(prof.get))
+	mux.HandleFunc("PUT /user/profile", s.requireAuth(prof.put))
+	pub := userPublicHandlers{s}
+	mux.HandleFunc("GET /user/profile/{userId}", s.optionalAuth(pub.profile))
+	mux.HandleFunc("GET /user/{userId}/{list}", s.optionalAuth(pub.list))
+	uc := s.newUserContentHandlers()
+	mux.HandleFunc("GET /user/authBg", uc.authBackgrounds)
+	mux.HandleFunc("GET /user/referral-info", s.requireAuth(uc.referralInfo))
+
+	// Feed, publishing, likes, rewind (§3.5, §3.3).
+	p := publishHandlers{s}
+	slash(mux, "POST /publish/", s.requireAuth(p.image))
+	mux.HandleFunc("POST /publish/video", s.requireAuth(p.task(store.MediaVideo)))
+	mux.HandleFunc("POST /publish/audio", s.requireAuth(p.task(store.MediaAudio)))
+	f := feedHandlers{s}
+	slash(mux, "GET /feed/", s.optionalAuth(f.list))
+	mux.HandleFunc("GET /feed/featured", s.optionalAuth(f.featured)) // more specific than /feed/{id}: wins
+	mux.HandleFunc("GET /feed/{id}", s.optionalAuth(f.get))
+	mux.HandleFunc("DELETE /feed/{id}", s.requireAuth(f.delete))
+	l := likeHandlers{s}
+	mux.HandleFunc("GET /like/{feedId}", s.optionalAuth(l.get))
+	mux.HandleFunc("PUT /like/{feedId}", s.requireAuth(l.put))
+	mux.HandleFunc("DELETE /like/{feedId}", s.requireAuth(l.delete))
+	rw := rewindHandlers{s}
+	mux.HandleFunc("GET /rewind/check/{originImageId}", s.optionalAuth(rw.check))
+	mux.HandleFunc("GET /rewind/versions/{feedId}", s.optionalAuth(rw.versions))
+	mux.HandleFunc("GET /rewind/messages/{feedId}", s.optionalAuth(rw.messages))
+
+	// Files (§3.7): uploads, images and, for the local blob backend, the
+	// signed file URLs (presigning backends serve their own).
+	if served, ok := s.Blobs.(blob.Served); ok {
+		mux.HandleFunc("GET /files/{key...}", fileHandlers{s, served}.serve)
+	}
+	mux.HandleFunc("POST /upload", s.requireAuth(uploadHandlers{s}.upload))
+	img := imageHandlers{s}
+	mux.HandleFunc("POST /image", s.requireAuth(img.ensure))
+	mux.HandleFunc("GET /image/{imageId}", img.get)
+	mux.HandleFunc("DELETE /image/{imageId}", s.requireAuth(img.delete))
+	mux.HandleFunc("POST /image/check/{imageId}", s.optionalAuth(img.check))
+	mux.HandleFunc("GET /images/{imageIds}", img.list)
+
+	// Filter presets (§3.6).
+	fp := filterHandlers{s}
+	mux.HandleFunc("GET /filter/preset", s.requireAuth(fp.list))
+	mux.HandleFunc("POST /filter/like", s.requireAuth(fp.like))
+	mux.HandleFunc("DELETE /filter/like/{filterId}", s.requireAuth(fp.unlike))
+	mux.HandleFunc("GET /filter/liked", s.requireAuth(fp.liked))
+
+	// Reward, support (§3.9); CMS proxy and sitemap (§3.10).
+	rd := rewardHandlers{s: s, remind: s.rewardReminder()}
+	mux.HandleFunc("POST /reward/daily", s.requireAuth(rd.daily))
+	mux.HandleFunc("GET /support/hash", s.requireAuth(supportHandlers{s}.hash))
+	op := s.newCMSHandlers()
+	mux.HandleFunc("GET /op/announcement", op.announcement)
+	mux.HandleFunc("GET /op/homecards/v2", op.homeCards)
+	mux.HandleFunc("GET /op/trending", op.trending)
+	sm := sitemapHandlers{s}
+	mux.HandleFunc("GET /sitemap/users", sm.users)
+	mux.HandleFunc("GET /sitemap/feeds", sm.feeds)
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errRouteNotFound)

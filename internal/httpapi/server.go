@@ -12,9 +12,10 @@ import (
 	"github.com/kira-art/kira/internal/agent"
 	"github.com/kira-art/kira/internal/auth"
 	"github.com/kira-art/kira/internal/blob"
+	"github.com/kira-art/kira/internal/cms"
 	"github.com/kira-art/kira/internal/config"
-	"github.com/kira-art/kira/internal/embed"
 	"github.com/kira-art/kira/internal/moderation"
+	"github.com/kira-art/kira/internal/publish"
 	"github.com/kira-art/kira/internal/runs"
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/view"
@@ -44,7 +45,8 @@ type Deps struct {
 	Runs       runs.Log           // run stream logs, tailed by viewers
 	Titles     agent.TitleQueue   // model-written thread titles (nil: keep provisional)
 	Moderation moderation.Checker // CSAM/NSFW decisions for images and text
-	Embeddings embed.Index        // post vectors for duplicate detection; nil = brute force over Store
+	Publish    *publish.Service   // publishing and deleting posts
+	CMS        *cms.Client        // CMS proxy (content files or the upstream at CMS_URL)
 	Views      *view.Converter    // renders store rows as API shapes; nil = one signing with Blobs
 	Ready      []ReadyCheck
 }

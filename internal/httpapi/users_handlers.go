@@ -8,24 +8,18 @@ import (
 	"github.com/kira-art/kira/internal/store"
 )
 
-// userPublicHandlers serves the public user routes. /user/profile/{userId}
-// and /user/{userId}/feed|liked overlap (/user/profile/feed matches both),
-// which ServeMux refuses at start-up, so one GET /user/{a}/{b} pattern
-// dispatches on the literal segment instead; GET /user/profile (two
-// segments) is a separate pattern and unaffected.
+// userPublicHandlers serves the public user routes: a profile and a
+// user's posts and likes.
 type userPublicHandlers struct{ s *Server }
 
-func (h userPublicHandlers) dispatch(w http.ResponseWriter, r *http.Request) {
-	a, b := r.PathValue("a"), r.PathValue("b")
-	switch {
-	case a == "profile":
-		r.SetPathValue("userId", b)
-		h.profile(w, r)
-	case b == "feed":
-		r.SetPathValue("userId", a)
+// list serves GET /user/{userId}/feed and /user/{userId}/liked, the one
+// dispatcher the router keeps (see Handler for why); any other last
+// segment is an unknown route.
+func (h userPublicHandlers) list(w http.ResponseWriter, r *http.Request) {
+	switch r.PathValue("list") {
+	case "feed":
 		h.feeds(w, r)
-	case b == "liked":
-		r.SetPathValue("userId", a)
+	case "liked":
 		h.liked(w, r)
 	default:
 		h.s.writeError(w, r, errRouteNotFound)

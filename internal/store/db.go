@@ -12,7 +12,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -161,24 +164,42 @@ func (s *Store) inTx(ctx context.Context, fn func(c conn) error) error {
 }
 
 // rebind turns `?` placeholders into `$1…$n` for Postgres. Queries in this
-// package never contain a literal question mark.
+// package never contain a literal question mark. Rebound texts are kept
+// (the queries are a fixed set of constants, plus IN lists of a few
+// lengths), so the hot path does no rewriting.
 func rebind(d Dialect, query string) string {
 	if d != Postgres || !strings.Contains(query, "?") {
 		return query
 	}
-	var b strings.Builder
-	b.Grow(len(query) + 8)
+	if q, ok := rebound.Load(query); ok {
+		return q.(string)
+	}
+	b := make([]byte, 0, len(query)+16)
 	n := 0
 	for i := 0; i < len(query); i++ {
 		if query[i] == '?' {
 			n++
-			fmt.Fprintf(&b, "$%d", n)
+			b = append(b, '$')
+			b = strconv.AppendInt(b, int64(n), 10)
 			continue
 		}
-		b.WriteByte(query[i])
+		b = append(b, query[i])
 	}
-	return b.String()
+	q := string(b)
+	if reboundCount.Add(1) <= maxRebound {
+		rebound.Store(query, q)
+	}
+	return q
 }
+
+// rebound caches rebind's results, up to maxRebound distinct queries (a
+// bound in case some caller ever builds query texts from data).
+var (
+	rebound      sync.Map
+	reboundCount atomic.Int64
+)
+
+const maxRebound = 4096
 
 // placeholders returns "?, ?, ?" for n values.
 func placeholders(n int) string {

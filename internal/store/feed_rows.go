@@ -77,8 +77,7 @@ const innerFeedColumns = `id, user_id, media_kind, image_id, task_id, origin_ima
 // PublicFeedRows is ListPublicFeeds with the page's joins, for viewerID
 // ("" = anonymous).
 func (s *Store) PublicFeedRows(ctx context.Context, mediaKind string, after *FeedCursor, offset, limit int, viewerID string) ([]FeedRow, error) {
-	inner, args := publicFeedsQuery(mediaKind, after, offset, limit)
-	inner = strings.Replace(inner, plainFeedColumns, innerFeedColumns+", created_at AS k", 1)
+	inner, args := publicFeedRowsInner(mediaKind, after, offset, limit)
 	return s.feedRows(ctx, inner, args, viewerID)
 }
 
@@ -137,4 +136,20 @@ func (s *Store) feedRows(ctx context.Context, inner string, innerArgs []any, vie
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// PublicFeedRowsSQL is the Postgres text and arguments of the query
+// PublicFeedRows sends, for tools that measure the database alone (the
+// side-by-side benchmark's raw loop) or print plans.
+func PublicFeedRowsSQL(mediaKind string, after *FeedCursor, offset, limit int, viewerID string) (string, []any) {
+	inner, args := publicFeedRowsInner(mediaKind, after, offset, limit)
+	q, args := feedRowsQuery(inner, args, viewerID)
+	return rebind(Postgres, q), args
+}
+
+// publicFeedRowsInner is the page query of ListPublicFeeds selecting what
+// feedRowSelect expects (its sort key k is created_at).
+func publicFeedRowsInner(mediaKind string, after *FeedCursor, offset, limit int) (string, []any) {
+	inner, args := publicFeedsQuery(mediaKind, after, offset, limit)
+	return strings.Replace(inner, plainFeedColumns, innerFeedColumns+", created_at AS k", 1), args
 }

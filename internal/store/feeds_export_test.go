@@ -54,3 +54,10 @@ func toString(v any) string {
 	}
 	return ""
 }
+
+// PublicFeedRowsQuery exposes the SQL of PublicFeedRows (unbound) to the
+// plan tests.
+func PublicFeedRowsQuery(mediaKind string, after *FeedCursor, offset, limit int, viewerID string) (string, []any) {
+	inner, args := publicFeedRowsInner(mediaKind, after, offset, limit)
+	return feedRowsQuery(inner, args, viewerID)
+}

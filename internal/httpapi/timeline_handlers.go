@@ -8,11 +8,6 @@ import (
 	"github.com/kira-art/kira/internal/view"
 )
 
-// routesTimeline registers the timeline route group.
-func (s *Server) routesTimeline(mux *http.ServeMux) {
-	mux.HandleFunc("GET /thread/timelines", s.requireAuth(timelineHandlers{s}.list))
-}
-
 // timelineHandlers serves GET /thread/timelines.
 type timelineHandlers struct{ s *Server }
 
