@@ -19,31 +19,35 @@ import (
 // reconnects.
 const runLogTTL = 10 * time.Minute
 
+// agentParts is what buildAgent makes beside the agent and titles.
+type agentParts struct {
+	runs runs.Backend
+}
+
 // buildAgent picks the run backend (Redis when REDIS_URL is set, else in
-// memory) and the model, and wires the agent into the API.
-func (a *App) buildAgent(ctx context.Context) error {
+// memory) and the model, and builds the agent and the title writer.
+func (a *App) buildAgent(ctx context.Context) (agentParts, error) {
 	backend, err := a.runBackend(ctx)
 	if err != nil {
-		return err
+		return agentParts{}, err
 	}
 	model, err := llm.New(a.cfg.LLMProvider, llm.Config{BaseURL: a.cfg.LLMBaseURL, APIKey: a.cfg.LLMAPIKey,
 		Model: a.cfg.LLMModel, ThinkingModel: a.cfg.LLMThinkingModel, TitleModel: a.cfg.LLMTitleModel,
 		TokenDelay: a.cfg.LLMTokenDelay})
 	if err != nil {
-		return fmt.Errorf("llm: %w", err)
+		return agentParts{}, fmt.Errorf("llm: %w", err)
 	}
 	images, err := a.imageProvider()
 	if err != nil {
-		return err
+		return agentParts{}, err
 	}
 	host, _ := os.Hostname()
 	a.agent = agent.New(agent.Deps{Store: a.store, Runs: backend, Model: model, Images: images,
-		Files: a.api.AgentFiles(), Views: a.api.Views,
+		Files: httpapi.NewAgentFiles(a.store, a.blobs, a.log), Views: a.views,
 		Log: a.log, Instance: fmt.Sprintf("%s/%d", host, os.Getpid())})
 	a.titles = agent.NewTitles(a.store, model, a.log)
-	a.api.Agent, a.api.Runs, a.api.Titles = a.agent, backend, a.titles
 	a.log.Info("agent ready", "model", model.Name(), "runs", fmt.Sprintf("%T", backend))
-	return nil
+	return agentParts{runs: backend}, nil
 }
 
 func (a *App) imageProvider() (media.ImageProvider, error) {
@@ -70,9 +74,9 @@ func (a *App) runBackend(ctx context.Context) (runs.Backend, error) {
 		client.Close()
 		return nil, fmt.Errorf("connect redis: %w", err)
 	}
-	backend := runs.NewRedis(client, "kira:", runLogTTL)
+	backend := runs.NewRedis(client, a.cfg.RedisPrefix, runLogTTL)
 	a.onStop(func(context.Context) error { backend.Stop(); return client.Close() }) //nolint:errcheck
-	a.api.Ready = append(a.api.Ready, httpapi.ReadyCheck{Name: "redis", Check: func(ctx context.Context) error {
+	a.ready = append(a.ready, httpapi.ReadyCheck{Name: "redis", Check: func(ctx context.Context) error {
 		return client.Ping(ctx).Err()
 	}})
 	return backend, nil

@@ -1,5 +1,8 @@
-// Package app builds kira's components from the configuration, starts them
-// and stops them in reverse order.
+// Package app builds kira's components and services from the
+// configuration, starts them and stops them in reverse order. The binary
+// and the handler tests use the same constructor, so tests run the real
+// wiring; options only inject what a test must own (its database schema, a
+// moderation checker).
 package app
 
 import (
@@ -19,31 +22,58 @@ import (
 	"github.com/kira-art/kira/internal/agent"
 	"github.com/kira-art/kira/internal/auth"
 	"github.com/kira-art/kira/internal/blob"
+	"github.com/kira-art/kira/internal/cms"
 	"github.com/kira-art/kira/internal/config"
 	"github.com/kira-art/kira/internal/embed"
 	"github.com/kira-art/kira/internal/httpapi"
 	"github.com/kira-art/kira/internal/moderation"
+	"github.com/kira-art/kira/internal/publish"
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // App is a running kira server.
 type App struct {
 	cfg      config.Config
 	log      *slog.Logger
+	opts     options
 	store    *store.Store
 	verifier *auth.Verifier
+	devKey   *auth.DevKey
+	blobs    blob.Store
+	views    *view.Converter
+	checker  moderation.Checker
 	api      *httpapi.Server
 	agent    *agent.Service
 	titles   *agent.Titles
+	ready    []httpapi.ReadyCheck
 	http     *http.Server
 	listener net.Listener
 	stops    []func(context.Context) error // in start order; run in reverse
 }
 
-// New opens the database (applying migrations), sets up auth and the HTTP
-// API. Nothing listens until Start.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+// Option changes what New builds.
+type Option func(*options)
+
+type options struct {
+	store      *store.Store
+	moderation moderation.Checker
+}
+
+// WithStore makes the app use st instead of opening DATABASE_URL (tests: a
+// schema of their own). The caller keeps ownership: Stop does not close it.
+func WithStore(st *store.Store) Option { return func(o *options) { o.store = st } }
+
+// WithModeration replaces the local moderation checker.
+func WithModeration(c moderation.Checker) Option { return func(o *options) { o.moderation = c } }
+
+// New opens the database (applying migrations) and builds every component
+// and service, then the HTTP API from them. Nothing runs until Start.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 	a := &App{cfg: cfg, log: log}
+	for _, o := range opts {
+		o(&a.opts)
+	}
 	if err := a.build(ctx); err != nil {
 		a.Stop(context.Background()) //nolint:errcheck // best effort after a failed start
 		return nil, err
@@ -52,17 +82,49 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 }
 
 func (a *App) build(ctx context.Context) error {
+	for _, step := range []func(context.Context) error{a.openStore, a.buildAuth, a.buildFiles, a.buildModeration} {
+		if err := step(ctx); err != nil {
+			return err
+		}
+	}
+	svc, err := a.buildAgent(ctx)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.api = httpapi.New(httpapi.Deps{Config: a.cfg, Logger: a.log, Store: a.store, Verifier: a.verifier,
+		DevKey: a.devKey, Blobs: a.blobs, Views: a.views, Registry: reg, Moderation: a.checker,
+		Publish: a.publisher(), CMS: a.cmsClient(), Agent: a.agent, Runs: svc.runs, Titles: a.titles,
+		Ready: append([]httpapi.ReadyCheck{{Name: "database", Check: a.store.Ping}}, a.ready...)})
+	if err := a.api.LoadFilterPresets(ctx); err != nil {
+		return err
+	}
+	a.http = &http.Server{Addr: a.cfg.Addr, Handler: a.api.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	return nil
+}
+
+func (a *App) openStore(ctx context.Context) error {
+	if a.opts.store != nil {
+		a.store = a.opts.store
+		return nil
+	}
 	st, err := OpenStore(ctx, a.cfg, a.log)
 	if err != nil {
 		return err
 	}
 	a.store = st
 	a.onStop(func(context.Context) error { return st.Close() })
+	return nil
+}
 
-	devKey, err := a.devKey()
+func (a *App) buildAuth(ctx context.Context) error {
+	devKey, err := a.loadDevKey()
 	if err != nil {
 		return err
 	}
+	a.devKey = devKey
 	a.verifier, err = auth.NewVerifier(ctx, auth.Config{JWKSURL: a.cfg.JWKSURL, DevKey: devKey,
 		Issuer: a.cfg.JWTIssuer, HS256Secret: []byte(a.cfg.JWTSecret),
 		OnRefreshError: func(err error) { a.log.Warn("JWKS refresh failed", "err", err) }})
@@ -70,7 +132,11 @@ func (a *App) build(ctx context.Context) error {
 		return fmt.Errorf("auth: %w", err)
 	}
 	a.onStop(func(context.Context) error { a.verifier.Close(); return nil })
+	return nil
+}
 
+// buildFiles sets up file storage and the converter that signs its URLs.
+func (a *App) buildFiles(context.Context) error {
 	signKey, err := blob.LoadOrCreateKey(a.cfg.DataDir)
 	if err != nil {
 		return fmt.Errorf("url signing key: %w", err)
@@ -79,29 +145,45 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.blobs, a.views = blobs, view.New(blobs)
+	return nil
+}
+
+func (a *App) buildModeration(context.Context) error {
+	if a.opts.moderation != nil {
+		a.checker = a.opts.moderation
+		return nil
+	}
 	lists, err := moderation.LoadListsFS(content.ModerationLists())
 	if err != nil {
 		return fmt.Errorf("moderation lists: %w", err)
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.api = httpapi.New(httpapi.Deps{Config: a.cfg, Logger: a.log, Store: st, Verifier: a.verifier, DevKey: devKey,
-		Blobs: blobs, Registry: reg,
-		Moderation: moderation.NewLocal(lists, moderation.DefaultMaxDistance), Embeddings: embed.NewStoreIndex(st),
-		Ready: []httpapi.ReadyCheck{{Name: "database", Check: st.Ping}}})
-	if err := a.api.LoadFilterPresets(ctx); err != nil {
-		return err
-	}
-	if err := a.buildAgent(ctx); err != nil {
-		return err
-	}
-	a.http = &http.Server{Addr: a.cfg.Addr, Handler: a.api.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	a.checker = moderation.NewLocal(lists, moderation.DefaultMaxDistance)
 	return nil
 }
 
-// devKey is the local signing key in development mode (no JWKS configured).
-func (a *App) devKey() (*auth.DevKey, error) {
+// publisher is the publish pipeline: moderation, the local perceptual
+// embedder and the brute-force index over the database.
+func (a *App) publisher() *publish.Service {
+	return &publish.Service{Store: a.store, Blobs: a.blobs, Checker: a.checker, Embedder: embed.NewLocal(),
+		Index: embed.NewStoreIndex(a.store), Log: a.log}
+}
+
+// cmsClient serves content files by default, the upstream at CMS_URL when
+// set. Config validation rejects bad URLs first; should one slip through,
+// the endpoints fail open (nil client: the empty shapes).
+func (a *App) cmsClient() *cms.Client {
+	c, err := cms.New(cms.Options{URL: a.cfg.CMSURL, Timeout: a.cfg.CMSTimeout, TTL: a.cfg.CMSCacheTTL, Logger: a.log})
+	if err != nil {
+		a.log.Error("cms disabled", "err", err)
+		return nil
+	}
+	return c
+}
+
+// loadDevKey is the local signing key in development mode (no JWKS
+// configured).
+func (a *App) loadDevKey() (*auth.DevKey, error) {
 	if a.cfg.JWKSURL != "" {
 		return nil, nil
 	}
@@ -129,6 +211,12 @@ func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 }
 
 func (a *App) onStop(fn func(context.Context) error) { a.stops = append(a.stops, fn) }
+
+// Handler is the HTTP API the server listens with.
+func (a *App) Handler() http.Handler { return a.http.Handler }
+
+// API is the HTTP layer (tests reach its components through it).
+func (a *App) API() *httpapi.Server { return a.api }
 
 // Start listens and serves in the background.
 func (a *App) Start() error {

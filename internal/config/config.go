@@ -32,6 +32,7 @@ type Config struct {
 
 	DatabaseURL string // DATABASE_URL; empty = SQLite at $KIRA_DATA_DIR/kira.db
 	RedisURL    string // REDIS_URL; empty = in-memory stream log and leases
+	RedisPrefix string // REDIS_PREFIX, default "kira:": every key and channel kira uses starts with it
 
 	SupabaseURL   string // SUPABASE_URL; JWKS and issuer are derived from it when not set
 	JWKSURL       string // SUPABASE_JWKS_URL; empty (and no SUPABASE_URL) = development key
@@ -89,6 +90,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		LogLevel:      get("KIRA_LOG_LEVEL", "info"),
 		DatabaseURL:   get("DATABASE_URL", ""),
 		RedisURL:      get("REDIS_URL", ""),
+		RedisPrefix:   get("REDIS_PREFIX", "kira:"),
 		SupabaseURL:   strings.TrimRight(get("SUPABASE_URL", ""), "/"),
 		JWKSURL:       get("SUPABASE_JWKS_URL", ""),
 		JWTIssuer:     get("SUPABASE_JWT_ISSUER", ""),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"image"
+	"log/slog"
 
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/blob"
@@ -52,4 +53,9 @@ func (a AgentFiles) Load(ctx context.Context, userID, imageID string) (image.Ima
 		return nil, err
 	}
 	return a.s.decodeStored(ctx, f.StorageKey)
+}
+
+// NewAgentFiles builds the agent's file pipeline over a store and blobs.
+func NewAgentFiles(st *store.Store, blobs blob.Store, log *slog.Logger) AgentFiles {
+	return AgentFiles{New(Deps{Store: st, Blobs: blobs, Logger: log})}
 }

@@ -7,37 +7,16 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/redis/go-redis/v9"
 
-	"github.com/kira-art/kira/internal/agent"
-	"github.com/kira-art/kira/internal/llm"
-	"github.com/kira-art/kira/internal/media"
-	"github.com/kira-art/kira/internal/runs"
+	"github.com/kira-art/kira/internal/config"
+	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/store/storetest"
 )
 
-// redisAgent wires env e to a Redis run backend under prefix, as one server
-// instance of a distributed deployment.
-func (e *env) redisAgent(url, prefix string, delay time.Duration) {
-	e.t.Helper()
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	client := redis.NewClient(opts)
-	if err := client.Ping(context.Background()).Err(); err != nil {
-		e.t.Fatalf("redis at KIRA_TEST_REDIS_URL unreachable: %v", err)
-	}
-	backend := runs.NewRedis(client, prefix, time.Minute)
-	svc := agent.New(agent.Deps{Store: e.store, Runs: backend, Model: llm.NewLocal(delay), Images: media.LocalImages{},
-		Files: e.api.AgentFiles(), Views: e.api.Views})
-	svc.Start()
-	e.t.Cleanup(func() {
-		svc.Stop(context.Background()) //nolint:errcheck
-		backend.Stop()                 //nolint:errcheck
-		client.Close()
-	})
-	e.api.Agent, e.api.Runs = svc, backend
+// redisEnv is one server instance of a distributed deployment: its runs
+// live in Redis under prefix.
+func redisEnv(t *testing.T, st *store.Store, url, prefix string, delay time.Duration) *env {
+	return newEnv(t, st, slowModel(delay), func(c *config.Config) { c.RedisURL, c.RedisPrefix = url, prefix })
 }
 
 // Two server instances share one database and Redis: a run started on one
@@ -53,9 +32,8 @@ func TestTwoInstancesShareRunsThroughRedis(t *testing.T) {
 			t.Parallel()
 			st := b.Open(t)
 			prefix := "kiratest:" + uuid.NewString()[:8] + ":"
-			one, two := newEnv(t, st), newEnv(t, st)
-			one.redisAgent(url, prefix, 20*time.Millisecond)
-			two.redisAgent(url, prefix, 20*time.Millisecond)
+			one := redisEnv(t, st, url, prefix, 20*time.Millisecond)
+			two := redisEnv(t, st, url, prefix, 20*time.Millisecond)
 			u := one.newUser()
 			id := one.newThread(u, "hello")
 			// Each test instance has its own development key: same user, its token.

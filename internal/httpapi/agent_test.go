@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -116,8 +117,7 @@ func TestStreamingBadInput(t *testing.T) {
 
 func TestRunActiveReconnectAndStop(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, e *env) {
-		e.slowAgent(20e6) // 20 ms per token
+	forEachStoreWith(t, slowModel(20*time.Millisecond), func(t *testing.T, e *env) {
 		u := e.newUser()
 		id := e.newThread(u, "hello")
 		ctx, cancel := context.WithCancel(context.Background())

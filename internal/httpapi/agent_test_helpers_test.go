@@ -9,13 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/kira-art/kira/internal/agent"
 	"github.com/kira-art/kira/internal/apitest"
-	"github.com/kira-art/kira/internal/llm"
-	"github.com/kira-art/kira/internal/media"
-	"github.com/kira-art/kira/internal/runs"
 )
 
 // sseEvent is one parsed server-sent event.
@@ -109,18 +104,6 @@ func (e *env) openStream(ctx context.Context, method, path, token string, body a
 
 func streamBody(threadID, msgID, text string) map[string]any {
 	return map[string]any{"threadId": threadID, "messages": []any{textMessage(msgID, "user", text)}}
-}
-
-// slowAgent re-wires the env with a model that pauses between tokens, so a
-// run stays active long enough to observe, reconnect to and stop.
-func (e *env) slowAgent(delay time.Duration) {
-	e.t.Helper()
-	backend := runs.NewMemory(time.Minute)
-	svc := agent.New(agent.Deps{Store: e.store, Runs: backend, Model: llm.NewLocal(delay), Images: media.LocalImages{},
-		Files: e.api.AgentFiles(), Views: e.api.Views})
-	svc.Start()
-	e.t.Cleanup(func() { svc.Stop(context.Background()) }) //nolint:errcheck
-	e.api.Agent, e.api.Runs = svc, backend
 }
 
 func chunkTypes(t *testing.T, evs []sseEvent) []string {

@@ -11,11 +11,8 @@ import (
 	"github.com/kira-art/kira/internal/blob"
 )
 
-// testSigner signs with the harness's URL-signing key, to forge URLs the
-// server would have made (expired ones, ones for keys it never makes).
-func testSigner() *blob.Signer {
-	return blob.NewSigner("http://files.test", []byte("0123456789abcdef0123456789abcdef"))
-}
+// signer is the app's URL signer, to forge URLs the server accepts.
+func (e *env) signer() *blob.Signer { return e.api.Blobs.(*blob.Local).Signer() }
 
 func TestFilesServeHeadersRangesAndConditionals(t *testing.T) {
 	t.Parallel()
@@ -83,16 +80,16 @@ func TestFilesRefuseTamperedAndExpiredURLs(t *testing.T) {
 		expectError(t, e.raw("GET", ua.Path+"?exp=abc&sig="+q.Get("sig"), "", "", nil, true), 403, "signature")
 
 		key := strings.TrimPrefix(ua.Path, "/files/")
-		expired := testSigner().URLUntil(key, time.Now().Add(-time.Minute))
+		expired := e.signer().URLUntil(key, time.Now().Add(-time.Minute))
 		expectError(t, e.fetch(expired), 403, "signature")
-		fresh := testSigner().URLUntil(key, time.Now().Add(time.Minute))
+		fresh := e.signer().URLUntil(key, time.Now().Add(time.Minute))
 		r := expect(t, e.fetch(fresh), 200)
 		if cc := r.Header.Get("Cache-Control"); cc != "private, max-age=60" && cc != "private, max-age=59" {
 			t.Fatalf("max-age must not outlive the URL: %q", cc)
 		}
 
 		// A valid signature for a key the server never stores is still 404.
-		missing := testSigner().URL(blob.FileKey(u.ID, "insert_nope", "original.png"))
+		missing := e.signer().URL(blob.FileKey(u.ID, "insert_nope", "original.png"))
 		expect(t, e.fetch(missing), 404)
 	})
 }
@@ -104,7 +101,7 @@ func TestFilesCannotEscapeTheBlobRoot(t *testing.T) {
 		// above the blob root: the prize of a traversal.
 		const secret = "jwt-dev-key.pem"
 		e.uploadImage(e.newUser(), gradient(10, 10)) // so u/ exists as a directory
-		s := testSigner()
+		s := e.signer()
 		signedQuery := func(key string) string {
 			u, _ := url.Parse(s.URL(key))
 			return "?" + u.RawQuery

@@ -7,73 +7,89 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kira-art/kira/internal/apitest"
+	"github.com/kira-art/kira/internal/app"
 	"github.com/kira-art/kira/internal/auth"
-	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/config"
-	"github.com/kira-art/kira/internal/embed"
 	"github.com/kira-art/kira/internal/httpapi"
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/store/storetest"
 )
 
-// env is a real server (real router, store, verifier) behind httptest,
-// reached through a client that checks every exchange against openapi.yaml.
+// env is a real server — the app built by app.New, the constructor the
+// binary uses, listening on a loopback port — reached through a client
+// that checks every exchange against openapi.yaml. Tests inject only their
+// database (a schema of their own) and a moderation checker.
 type env struct {
 	t      *testing.T
-	srv    *httptest.Server
+	srv    server
+	app    *app.App
 	api    *httpapi.Server
 	store  *store.Store
 	key    *auth.DevKey
 	client *http.Client
 }
 
+// server is where the env listens.
+type server struct{ URL string }
+
 func newEnv(t *testing.T, st *store.Store, mutate ...func(*config.Config)) *env {
 	t.Helper()
 	dir := t.TempDir()
-	key, err := auth.LoadOrCreateDevKey(dir)
+	key, err := auth.LoadOrCreateDevKey(dir) // the same file the app then loads
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := auth.NewVerifier(context.Background(), auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(v.Close)
-	cfg, err := config.FromLookup(func(k string) (string, bool) { return map[string]string{"KIRA_DATA_DIR": dir}[k], k == "KIRA_DATA_DIR" })
+	vars := map[string]string{"KIRA_DATA_DIR": dir, "KIRA_ADDR": "127.0.0.1:0", "KIRA_PUBLIC_URL": "http://files.test",
+		"LLM_TOKEN_DELAY": "-1ms", "KIRA_LOG_LEVEL": "error"}
+	cfg, err := config.FromLookup(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	blobs, err := blob.NewLocal(filepath.Join(dir, "blobs"), blob.NewSigner("http://files.test", []byte("0123456789abcdef0123456789abcdef")))
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)),
+		app.WithStore(st), app.WithModeration(testModeration))
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.New(httpapi.Deps{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Store: st,
-		Verifier: v, DevKey: key, Blobs: blobs, Moderation: testModeration, Embeddings: embed.NewStoreIndex(st),
-		Registry: prometheus.NewRegistry(), Ready: []httpapi.ReadyCheck{{Name: "database", Check: st.Ping}}})
-	wireAgent(t, api, st)
-	srv := httptest.NewServer(api.Handler())
-	t.Cleanup(srv.Close)
-	t.Cleanup(api.Wait)
-	return &env{t: t, srv: srv, api: api, store: st, key: key, client: apitest.New(t).Client(t)}
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.Stop(ctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+	return &env{t: t, srv: server{URL: "http://" + a.Addr()}, app: a, api: a.API(), store: st, key: key,
+		client: apitest.New(t).Client(t)}
+}
+
+// slowModel makes the local model pause between tokens, so a run stays
+// active long enough to observe, reconnect to and stop.
+func slowModel(delay time.Duration) func(*config.Config) {
+	return func(c *config.Config) { c.LLMTokenDelay = delay }
 }
 
 // forEachStore runs a handler test on every configured database.
 func forEachStore(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
 	storetest.Each(t, func(t *testing.T, s *store.Store) { fn(t, newEnv(t, s)) })
+}
+
+// forEachStoreWith is forEachStore with a configuration change.
+func forEachStoreWith(t *testing.T, mutate func(*config.Config), fn func(t *testing.T, e *env)) {
+	t.Helper()
+	storetest.Each(t, func(t *testing.T, s *store.Store) { fn(t, newEnv(t, s, mutate)) })
 }
 
 // user is a caller with a valid token.
