@@ -33,7 +33,6 @@ type bench struct {
 	c       int
 	pid     int // server process, 0 = unknown
 	pg      pgCPU
-	timeout time.Duration
 }
 
 // one performs a single request or raw sequence; false stops the worker
