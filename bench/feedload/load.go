@@ -26,13 +26,13 @@ func (r round) rate() float64 { return float64(r.N) / r.Elapsed.Seconds() }
 
 // bench holds what every round needs.
 type bench struct {
-	base    string
-	client  *http.Client
-	pool    *pgxpool.Pool
-	fx      *Fixtures
-	c       int
-	pid     int // server process, 0 = unknown
-	pg      pgCPU
+	base   string
+	client *http.Client
+	pool   *pgxpool.Pool
+	fx     *Fixtures
+	c      int
+	pid    int // server process, 0 = unknown
+	pg     pgCPU
 }
 
 // one performs a single request or raw sequence; false stops the worker
