@@ -48,7 +48,7 @@ func runRuns(ctx context.Context, o options) error {
 	for _, k := range o.ks {
 		b, err := measureBatch(ctx, c, k, o.conc)
 		if err != nil {
-			return fmt.Errorf("K=%d: %w", k, err)
+			return fmt.Errorf("batch K=%d: %w", k, err)
 		}
 		printBatch(k, b)
 	}

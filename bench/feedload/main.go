@@ -1,166 +1,215 @@
-// Command feedload measures the feed end to end: it sends GET requests to a
-// running kira server with a few concurrent clients and prints latency
-// percentiles per case (first page, a deep ?page=, a media type, a deep
-// keyset ?cursor=), or any paths given with -paths. The store-level benchmarks in internal/store measure
-// the queries alone; this adds routing, rendering, URL signing and JSON.
+// Command feedload measures the API against the database it runs on.
 //
-//	go run ./bench/feedload -url http://localhost:8080 \
-//	  -db 'postgres://postgres@127.0.0.1:5432/kira_bench?sslmode=disable' -n 400 -c 4
+// By default (-mode side) it runs each route side by side with its own SQL:
+// against a running `kira serve` and the seeded Postgres behind it, for
+// every route it sends HTTP requests from -c keep-alive clients for -d,
+// then runs, from -c pgx connections for -d, the statements that route
+// sends to the database (the "raw" loop, the limit the route could reach;
+// queries.go lists them per route), and alternates the two -rounds times
+// (HTTP, raw, HTTP, raw, …) after a warm-up of each, so that the noise of a
+// shared machine falls on both sides alike. It prints a markdown table per
+// route: HTTP req/s (median over rounds and range), p50 and p99 latency,
+// CPU per request of the server process and of Postgres, the raw loop's
+// req/s and Postgres CPU per query, and http/raw, the ratio of the median
+// rates (with the range of the per-pair ratios).
 //
-// docs/benchmarks.md has the numbers and the set-up.
+// CPU is read from /proc: utime+stime of the server pid (-pid, or the
+// process listening on -url's port), and of every process whose comm is
+// "postgres" except backends of other databases than -db's (other
+// people's tests on a shared server; -pg-all counts them too), as a delta
+// over the round divided by its requests.
+//
+// Routes (-routes, comma-separated names; default all): feed (page 1,
+// anonymous), feed-signed (page 1 with a token), feed-deep (a keyset
+// cursor -depth posts deep), featured, feed-id, like (PUT /like/{id}, each
+// request a fresh (user, post) pair), unlike (DELETE /like/{id} of the
+// likes like gave; the likes left are taken back at the end, so the
+// database ends as it began), profile, threads, messages
+// (/agent/chatMessages/{threadId}), timelines and health (raw: SELECT 1).
+// The signed-in routes use the user with the median number of posts and
+// that user's thread with the median number of messages. Tokens are
+// minted in-process with the development key in -data-dir, which must be
+// the server's KIRA_DATA_DIR.
+//
+//	go run ./bench/feedload -url http://127.0.0.1:18080 \
+//	  -db 'postgres://postgres@127.0.0.1:5432/kira_bench?sslmode=disable' \
+//	  -data-dir /tmp/kira-bench-data -c 32 -rounds 3 -d 3s
+//
+// Flags of -mode side: -url, -db, -data-dir, -c, -rounds, -d, -warmup,
+// -routes, -depth, -pid, -pg-all, -like-users, -like-posts, -timeout.
+//
+// -mode latency is the tool's first form: -n requests per case from -c
+// clients and latency percentiles, for the feed cases or -paths (with
+// -token). docs/benchmarks.md has the numbers and the set-up.
 package main
 
 import (
 	"context"
-	"database/sql"
-	"encoding/base64"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
+	"net/url"
 	"os"
-	"slices"
+	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
-	"text/tabwriter"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the -db connection
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func main() {
-	base := flag.String("url", "http://localhost:8080", "server base URL")
-	dbURL := flag.String("db", "", "the server's Postgres database, to find a deep keyset cursor (optional)")
-	depth := flag.Int("depth", 500_000, "depth of the keyset case (posts scrolled past)")
-	n := flag.Int("n", 400, "requests per case")
-	c := flag.Int("c", 4, "concurrent clients")
-	paths := flag.String("paths", "", "comma-separated paths to measure instead of the feed cases (e.g. /thread/timelines)")
-	token := flag.String("token", "", "bearer token sent with every request (kira token --sub <user id>)")
+	mode := flag.String("mode", "side", "side (HTTP and raw SQL side by side) or latency (the first form)")
+	base := flag.String("url", "http://127.0.0.1:18080", "server base URL")
+	dbURL := flag.String("db", "", "the server's Postgres database (required by -mode side)")
+	dataDir := flag.String("data-dir", os.Getenv("KIRA_DATA_DIR"), "the server's KIRA_DATA_DIR (its development key signs the tokens)")
+	c := flag.Int("c", 32, "concurrent clients (HTTP connections, pgx pool size)")
+	rounds := flag.Int("rounds", 3, "rounds of each side per route")
+	d := flag.Duration("d", 3*time.Second, "length of a round")
+	warmup := flag.Duration("warmup", time.Second, "warm-up of each side per route")
+	only := flag.String("routes", "all", "comma-separated routes to run")
+	depth := flag.Int("depth", 500_000, "depth of the keyset cursor case (posts scrolled past)")
+	pid := flag.Int("pid", 0, "server process id (default: the process listening on -url's port)")
+	pgAll := flag.Bool("pg-all", false, "count the Postgres backends of every database, not only -db's")
+	likeUsers := flag.Int("like-users", 200, "users giving likes")
+	likePosts := flag.Int("like-posts", 1000, "posts receiving likes (without likes before the run)")
+	timeout := flag.Duration("timeout", 30*time.Second, "HTTP request timeout")
+	n := flag.Int("n", 400, "-mode latency: requests per case")
+	paths := flag.String("paths", "", "-mode latency: comma-separated paths instead of the feed cases")
+	token := flag.String("token", "", "-mode latency: bearer token sent with every request")
 	flag.Parse()
 
-	cases := []string{"/feed/", "/feed/?page=50", "/feed/?page=500", "/feed/?mediaType=video"}
-	if *paths != "" {
-		cases, *dbURL = strings.Split(*paths, ","), ""
+	var err error
+	switch *mode {
+	case "latency":
+		err = runLatency(*base, *dbURL, *depth, *n, *c, *paths, *token)
+	case "side":
+		err = runSide(sideFlags{base: *base, db: *dbURL, dataDir: *dataDir, c: *c, routes: *only, depth: *depth,
+			pid: *pid, pgAll: *pgAll, likeUsers: *likeUsers, likePosts: *likePosts, timeout: *timeout,
+			opts: sideOptions{rounds: *rounds, round: *d, warmup: *warmup}})
+	default:
+		err = fmt.Errorf("unknown -mode %q", *mode)
 	}
-	bearer = *token
-	if *dbURL != "" {
-		cur, err := deepCursor(*dbURL, *depth)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "feedload:", err)
-			os.Exit(1)
-		}
-		cases = append(cases, "/feed/?cursor="+cur)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "feedload:", err)
+		os.Exit(1)
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "case\trequests\tp50\tp90\tp99\tmax\tbytes/resp\treq/s")
-	for _, path := range cases {
-		r, err := run(*base+path, *n, *c)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "feedload:", path, err)
-			os.Exit(1)
-		}
-		name := path
-		if len(name) > 40 {
-			name = name[:14] + "…(depth " + strconv.Itoa(*depth) + ")"
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%d\t%.0f\n", name, len(r.lat), r.pct(50), r.pct(90), r.pct(99),
-			r.pct(100), r.bytes, float64(len(r.lat))/r.wall.Seconds())
-	}
-	tw.Flush()
 }
 
-// bearer is the -token flag, sent as Authorization when set.
-var bearer string
-
-// result is one case's latencies.
-type result struct {
-	lat   []time.Duration
-	bytes int
-	wall  time.Duration
+type sideFlags struct {
+	base, db, dataDir, routes string
+	c, depth, pid             int
+	likeUsers, likePosts      int
+	pgAll                     bool
+	timeout                   time.Duration
+	opts                      sideOptions
 }
 
-func (r result) pct(p int) time.Duration {
-	i := min(len(r.lat)-1, (len(r.lat)*p)/100)
-	return r.lat[i].Round(10 * time.Microsecond)
-}
-
-// run sends n requests from c clients after a short warm-up, so the first
-// connections and cold caches do not count.
-func run(url string, n, c int) (result, error) {
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: c}}
-	for range c {
-		if _, err := get(client, url); err != nil {
-			return result{}, err
+func runSide(f sideFlags) error {
+	rts, err := selectRoutes(f.routes)
+	if err != nil {
+		return err
+	}
+	if err := checkSide(f, rts); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	cfg, err := pgxpool.ParseConfig(f.db)
+	if err != nil {
+		return fmt.Errorf("-db: %w", err)
+	}
+	cfg.MaxConns, cfg.MinConns = int32(f.c), int32(f.c)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	fmt.Fprintln(os.Stderr, "feedload: choosing fixtures…")
+	fx, err := loadFixtures(ctx, pool, f.depth, f.likeUsers, f.likePosts)
+	if err != nil {
+		return err
+	}
+	if err := fx.mintTokens(f.dataDir); err != nil {
+		return err
+	}
+	b := &bench{base: strings.TrimRight(f.base, "/"), client: newClient(f.c, f.timeout), pool: pool, fx: fx, c: f.c,
+		pid: f.pid}
+	if !f.pgAll {
+		b.pg.db = cfg.ConnConfig.Database
+	}
+	if b.pid == 0 {
+		if b.pid, err = serverPID(f.base); err != nil {
+			fmt.Fprintln(os.Stderr, "feedload: server CPU unknown:", err)
 		}
 	}
-	var mu sync.Mutex
-	var res result
-	var first error
-	jobs := make(chan struct{})
-	var wg sync.WaitGroup
+	if err := b.warmProfiles(ctx); err != nil {
+		return err
+	}
+	load0 := loadAvg()
 	began := time.Now()
-	for range c {
-		wg.Go(func() {
-			for range jobs {
-				t := time.Now()
-				size, err := get(client, url)
-				d := time.Since(t)
-				mu.Lock()
-				res.lat = append(res.lat, d)
-				res.bytes = size
-				if err != nil && first == nil {
-					first = err
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	for range n {
-		jobs <- struct{}{}
-	}
-	close(jobs)
-	wg.Wait()
-	res.wall = time.Since(began)
-	slices.Sort(res.lat)
-	return res, first
+	results, err := b.runRoutes(ctx, rts, rawSequences(), f.opts)
+	fmt.Printf("feedload side by side, %s: -c %d, %d+%d rounds of %s (warm-up %s), server pid %d, load average %s at start, %s at end, %s in all\n\n",
+		began.UTC().Format(time.RFC3339), f.c, f.opts.rounds, f.opts.rounds, f.opts.round, f.opts.warmup, b.pid,
+		load0, loadAvg(), time.Since(began).Round(time.Second))
+	fmt.Printf("Fixtures: user %s, thread %s, post %s, cursor %d deep, %d like pairs (%d users).\n\n",
+		fx.User, fx.Thread, fx.FeedID, f.depth, len(fx.Pairs), f.likeUsers)
+	writeTable(os.Stdout, results)
+	return err
 }
 
-func get(client *http.Client, url string) (int, error) {
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+func checkSide(f sideFlags, rts []route) error {
+	if f.db == "" {
+		return fmt.Errorf("-db is required (the server's database)")
+	}
+	if f.dataDir == "" {
+		return fmt.Errorf("-data-dir is required (the server's KIRA_DATA_DIR)")
+	}
+	if f.c < 1 || f.opts.rounds < 1 {
+		return fmt.Errorf("-c and -rounds must be positive")
+	}
+	has := map[string]bool{}
+	for _, r := range rts {
+		has[r.Name] = true
+	}
+	if has["unlike"] && !has["like"] {
+		return fmt.Errorf("route unlike takes back the likes of route like: select both")
+	}
+	return nil
+}
+
+// warmProfiles sends one request per token, so the server's lazy sign-up
+// (a profile query per user, once per process) happens before any round.
+func (b *bench) warmProfiles(ctx context.Context) error {
+	for _, tok := range b.fx.tokens {
+		if err := b.do(ctx, "GET", "/like/"+b.fx.FeedID, tok); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	return nil
+}
+
+// serverPID finds the process listening on the URL's port.
+func serverPID(base string) (int, error) {
+	u, err := url.Parse(base)
 	if err != nil {
 		return 0, err
 	}
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	resp, err := client.Do(req)
+	port, err := strconv.Atoi(u.Port())
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("no port in %s", base)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err == nil && resp.StatusCode != http.StatusOK {
-		err = fmt.Errorf("status %d: %.200s", resp.StatusCode, b)
-	}
-	return len(b), err
+	return pidListening(port)
 }
 
-// deepCursor finds the public post at depth and encodes it as GET /feed/
-// encodes nextCursor (base64url of "<created_at micros>.<id>"); following
-// nextCursor for hundreds of thousands of posts would take too long.
-func deepCursor(dbURL string, depth int) (string, error) {
-	db, err := sql.Open("pgx", dbURL)
+// loadAvg is the 1, 5 and 15 minute load average.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {
-		return "", err
+		return "?"
 	}
-	defer db.Close()
-	var us int64
-	var id string
-	err = db.QueryRowContext(context.Background(), `SELECT created_at, id FROM feeds WHERE is_public
-		ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 1`, depth).Scan(&us, &id)
-	if err != nil {
-		return "", fmt.Errorf("post at depth %d: %w", depth, err)
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
 	}
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(us, 10) + "." + id)), nil
+	return strings.Join(f[:3], "/")
 }
