@@ -1,5 +1,11 @@
 package main
 
+import (
+	"time"
+
+	"github.com/kira-art/kira/internal/store"
+)
+
 // ============================================================================
 // The raw side of every route: the SQL the server runs for one request.
 //
@@ -58,20 +64,21 @@ const (
 
 // rawSequences maps a route name (see routes.go) to its statements.
 func rawSequences() map[string]Seq {
-	page1 := Stmt{"SELECT " + feedCols + " FROM feeds WHERE is_public ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-		fixed(feedsPerPage+1, 0)}
-	deep := Stmt{"SELECT " + feedCols + ` FROM feeds WHERE is_public AND (created_at, id) < (?, ?)
-		ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
-		func(r *Req) []any { return []any{r.Fx.Deep.Micros, r.Fx.Deep.ID, feedsPerPage + 1, 0} }}
-	featured := Stmt{"SELECT " + feedCols + ` FROM feeds
-		WHERE featured AND is_public ORDER BY created_at DESC, id DESC LIMIT ?`, fixed(featuredMax)}
-	one := Stmt{"SELECT " + feedCols + " FROM feeds WHERE id = ?", func(r *Req) []any { return []any{r.Fx.FeedID} }}
+	// The feed routes run one joined query (store.FeedRow), whose text the
+	// store exports so this loop sends exactly what the server sends.
 	return map[string]Seq{
-		"feed":        {Stmts: loadFeedPage(page1, feedsPerPage, false)},
-		"feed-signed": {Stmts: loadFeedPage(page1, feedsPerPage, true)},
-		"feed-deep":   {Stmts: loadFeedPage(deep, feedsPerPage, false)},
-		"featured":    {Stmts: loadFeedPage(featured, featuredMax, false)},
-		"feed-id":     {Stmts: loadFeedPage(one, 1, false)},
+		"feed": {Query: func(r *Req) (string, []any) {
+			return store.PublicFeedRowsSQL("", nil, 0, feedsPerPage+1, "")
+		}},
+		"feed-signed": {Query: func(r *Req) (string, []any) {
+			return store.PublicFeedRowsSQL("", nil, 0, feedsPerPage+1, r.Fx.User)
+		}},
+		"feed-deep": {Query: func(r *Req) (string, []any) {
+			c := &store.FeedCursor{CreatedAt: time.UnixMicro(r.Fx.Deep.Micros).UTC(), ID: r.Fx.Deep.ID}
+			return store.PublicFeedRowsSQL("", c, 0, feedsPerPage+1, "")
+		}},
+		"featured": {Query: func(r *Req) (string, []any) { return store.FeaturedFeedRowsSQL(featuredMax, "") }},
+		"feed-id":  {Query: func(r *Req) (string, []any) { return store.FeedRowByIDSQL(r.Fx.FeedID, "") }},
 		// store.LikeFeed: one transaction; the counter moves only when the
 		// INSERT inserted.
 		"like": {Tx: true, Stmts: []Stmt{
@@ -109,29 +116,6 @@ func rawSequences() map[string]Seq {
 		}},
 		"timelines": {Stmts: timelines()},
 		"health":    {Stmts: []Stmt{{"SELECT 1", fixed()}}},
-	}
-}
-
-// loadFeedPage is a page query followed by store.LoadFeedPage on its first
-// n rows: owners, media tasks, files (images, task results and thumbnails,
-// owners' avatars) and, for a signed-in viewer, their likes.
-func loadFeedPage(page Stmt, n int, signedIn bool) []Stmt {
-	return []Stmt{
-		page,
-		{"SELECT id, nickname, COALESCE(avatar_image_id, ''), plan FROM profiles WHERE id IN (?*)",
-			func(r *Req) []any { return []any{uniq(r.Col(0, feedUser, n))} }},
-		{"SELECT " + taskCols + " FROM media_tasks WHERE id IN (?*)",
-			func(r *Req) []any { return []any{uniq(r.Col(0, feedTask, n))} }},
-		{"SELECT " + fileCols + " FROM files WHERE id IN (?*)", func(r *Req) []any {
-			return []any{uniq(r.Col(0, feedImage, n), r.Col(2, taskResult, -1), r.Col(2, taskThumb, -1),
-				r.Col(1, ownerAvatar, -1))}
-		}},
-		{"SELECT feed_id FROM likes WHERE user_id = ? AND feed_id IN (?*)", func(r *Req) []any {
-			if !signedIn {
-				return nil
-			}
-			return []any{r.Fx.User, uniq(r.Col(0, feedID, n))}
-		}},
 	}
 }
 

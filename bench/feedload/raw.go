@@ -15,6 +15,10 @@ import (
 type Seq struct {
 	Tx    bool // in one transaction (BEGIN … COMMIT), as the store's inTx
 	Stmts []Stmt
+	// Query, when set, is the request's single statement, text and
+	// arguments together (queries whose text the store exports, e.g.
+	// store.PublicFeedRowsSQL); Stmts is then unused.
+	Query func(r *Req) (string, []any)
 }
 
 // Stmt is one statement of a sequence (see queries.go).
@@ -175,8 +179,13 @@ type querier interface {
 // runSeq executes one request's statements, decoding every row as the
 // store scans them, and returns the first error.
 func runSeq(ctx context.Context, pool *pgxpool.Pool, seq Seq, r *Req) error {
-	r.rows = make([][][]any, len(seq.Stmts))
-	r.affected = make([]int64, len(seq.Stmts))
+	stmts := seq.Stmts
+	if seq.Query != nil {
+		text, args := seq.Query(r)
+		stmts = []Stmt{{SQL: text, Args: fixed(args...)}}
+	}
+	r.rows = make([][][]any, len(stmts))
+	r.affected = make([]int64, len(stmts))
 	var q querier = pool
 	var tx pgx.Tx
 	if seq.Tx {
@@ -187,7 +196,7 @@ func runSeq(ctx context.Context, pool *pgxpool.Pool, seq Seq, r *Req) error {
 		defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
 		q = tx
 	}
-	for i, st := range seq.Stmts {
+	for i, st := range stmts {
 		args := st.Args(r)
 		if args == nil {
 			continue

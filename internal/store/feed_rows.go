@@ -83,9 +83,13 @@ func (s *Store) PublicFeedRows(ctx context.Context, mediaKind string, after *Fee
 
 // FeaturedFeedRows is ListFeaturedFeeds with the page's joins.
 func (s *Store) FeaturedFeedRows(ctx context.Context, limit int, viewerID string) ([]FeedRow, error) {
-	return s.feedRows(ctx, "SELECT "+innerFeedColumns+`, created_at AS k FROM feeds
-		WHERE featured AND is_public ORDER BY created_at DESC, id DESC LIMIT ?`, []any{limit}, viewerID)
+	return s.feedRows(ctx, featuredInner, []any{limit}, viewerID)
 }
+
+const featuredInner = "SELECT " + innerFeedColumns + `, created_at AS k FROM feeds
+	WHERE featured AND is_public ORDER BY created_at DESC, id DESC LIMIT ?`
+
+const byIDInner = "SELECT " + innerFeedColumns + ", created_at AS k FROM feeds WHERE id = ?"
 
 // UserFeedRows is ListUserFeeds with the page's joins.
 func (s *Store) UserFeedRows(ctx context.Context, userID string, includeHidden bool, offset, limit int, viewerID string) ([]FeedRow, error) {
@@ -109,7 +113,7 @@ func (s *Store) LikedFeedRows(ctx context.Context, userID string, offset, limit 
 // FeedRowByID reads one post with its joins, whatever its flags (callers
 // decide visibility).
 func (s *Store) FeedRowByID(ctx context.Context, id, viewerID string) (FeedRow, error) {
-	rows, err := s.feedRows(ctx, "SELECT "+innerFeedColumns+", created_at AS k FROM feeds WHERE id = ?", []any{id}, viewerID)
+	rows, err := s.feedRows(ctx, byIDInner, []any{id}, viewerID)
 	if err != nil {
 		return FeedRow{}, err
 	}
@@ -138,13 +142,27 @@ func (s *Store) feedRows(ctx context.Context, inner string, innerArgs []any, vie
 	return out, rows.Err()
 }
 
-// PublicFeedRowsSQL is the Postgres text and arguments of the query
-// PublicFeedRows sends, for tools that measure the database alone (the
+// PublicFeedRowsSQL, FeaturedFeedRowsSQL and FeedRowByIDSQL are the text
+// (with the store's `?` placeholders, which Postgres takes as $1…$n) and
+// arguments of the queries PublicFeedRows, FeaturedFeedRows and
+// FeedRowByID send, for tools that measure the database alone (the
 // side-by-side benchmark's raw loop) or print plans.
 func PublicFeedRowsSQL(mediaKind string, after *FeedCursor, offset, limit int, viewerID string) (string, []any) {
 	inner, args := publicFeedRowsInner(mediaKind, after, offset, limit)
 	q, args := feedRowsQuery(inner, args, viewerID)
-	return rebind(Postgres, q), args
+	return q, args
+}
+
+// FeaturedFeedRowsSQL: see PublicFeedRowsSQL.
+func FeaturedFeedRowsSQL(limit int, viewerID string) (string, []any) {
+	q, args := feedRowsQuery(featuredInner, []any{limit}, viewerID)
+	return q, args
+}
+
+// FeedRowByIDSQL: see PublicFeedRowsSQL.
+func FeedRowByIDSQL(id, viewerID string) (string, []any) {
+	q, args := feedRowsQuery(byIDInner, []any{id}, viewerID)
+	return q, args
 }
 
 // publicFeedRowsInner is the page query of ListPublicFeeds selecting what
