@@ -63,7 +63,8 @@ func (s *Server) writeFeedPage(w http.ResponseWriter, r *http.Request, rows []st
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.feedPageOf(rows, userID(r), withCursor))
+	page := s.feedPageOf(rows, userID(r), withCursor)
+	writeJSON(w, http.StatusOK, &page)
 }
 
 // list serves GET /feed/: ?page= offset pages, or keyset pages when
@@ -97,7 +98,7 @@ func (h feedHandlers) featured(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, view.FeedList{Feeds: h.s.Views.Feeds(rows, userID(r))})
+	writeJSON(w, http.StatusOK, &view.FeedList{Feeds: h.s.Views.Feeds(rows, userID(r))})
 }
 
 // visibleFeed reads the post named by a path parameter with its joins for
@@ -120,7 +121,8 @@ func (h feedHandlers) get(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, h.s.Views.Feed(&row, userID(r)))
+	v := h.s.Views.Feed(&row, userID(r))
+	writeJSON(w, http.StatusOK, &v)
 }
 
 func (h feedHandlers) delete(w http.ResponseWriter, r *http.Request) {

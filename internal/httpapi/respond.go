@@ -1,13 +1,16 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/httpapi/middleware"
@@ -63,12 +66,47 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, body)
 }
 
-// writeJSON writes v as the JSON body with a status.
+// writeJSON writes v as the JSON body with a status. The body is built in
+// a pooled buffer — by the shape's hand-written encoder when it has one
+// (view.Appender: the feed shapes), by encoding/json otherwise — so the
+// response carries a Content-Length and a failed encoding is still a clean
+// 500 rather than half a body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	buf := jsonBuffers.Get().(*jsonBuffer)
+	defer buf.release()
+	if a, ok := v.(view.Appender); ok {
+		buf.b = append(a.AppendJSON(buf.b[:0]), '\n')
+	} else {
+		enc := bytes.NewBuffer(buf.b[:0])
+		if err := json.NewEncoder(enc).Encode(v); err != nil {
+			slog.Error("encode response", "err", err)
+			status, enc = http.StatusInternalServerError, bytes.NewBufferString(`{"message":"Internal Server Error"}`+"\n")
+		}
+		buf.b = enc.Bytes()
+	}
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(buf.b))}
 	w.WriteHeader(status)
-	if err := json.NewEncoder(w).Encode(v); err != nil {
+	if _, err := w.Write(buf.b); err != nil {
 		slog.Debug("write response", "err", err)
+	}
+}
+
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
+// jsonBuffer is a reusable response body; buffers that grew past
+// maxPooledJSON (a huge timeline) are dropped rather than kept alive.
+type jsonBuffer struct{ b []byte }
+
+const maxPooledJSON = 256 << 10
+
+var jsonBuffers = sync.Pool{New: func() any { return &jsonBuffer{b: make([]byte, 0, 32<<10)} }}
+
+func (j *jsonBuffer) release() {
+	if cap(j.b) <= maxPooledJSON {
+		j.b = j.b[:0]
+		jsonBuffers.Put(j)
 	}
 }
 
