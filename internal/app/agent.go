@@ -38,7 +38,7 @@ func (a *App) buildAgent(ctx context.Context) error {
 	}
 	host, _ := os.Hostname()
 	a.agent = agent.New(agent.Deps{Store: a.store, Runs: backend, Model: model, Images: images,
-		Files: a.api.AgentFiles(), ImageJSON: a.api.ImageJSON, TaskJSON: a.api.TaskJSON,
+		Files: a.files, ImageJSON: a.api.ImageJSON, TaskJSON: a.api.TaskJSON,
 		Log: a.log, Instance: fmt.Sprintf("%s/%d", host, os.Getpid())})
 	a.titles = agent.NewTitles(a.store, model, a.log)
 	a.api.Agent, a.api.Runs, a.api.Titles = a.agent, backend, a.titles

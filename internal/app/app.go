@@ -21,6 +21,7 @@ import (
 	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/config"
 	"github.com/kira-art/kira/internal/embed"
+	"github.com/kira-art/kira/internal/files"
 	"github.com/kira-art/kira/internal/httpapi"
 	"github.com/kira-art/kira/internal/moderation"
 	"github.com/kira-art/kira/internal/store"
@@ -33,6 +34,7 @@ type App struct {
 	store    *store.Store
 	verifier *auth.Verifier
 	api      *httpapi.Server
+	files    *files.Service
 	agent    *agent.Service
 	titles   *agent.Titles
 	http     *http.Server
@@ -85,9 +87,11 @@ func (a *App) build(ctx context.Context) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	checker := moderation.NewLocal(lists, moderation.DefaultMaxDistance)
+	a.files = files.New(st, blobs, checker, a.log, files.Limits{})
 	a.api = httpapi.New(httpapi.Deps{Config: a.cfg, Logger: a.log, Store: st, Verifier: a.verifier, DevKey: devKey,
-		Blobs: blobs, Registry: reg,
-		Moderation: moderation.NewLocal(lists, moderation.DefaultMaxDistance), Embeddings: embed.NewStoreIndex(st),
+		Blobs: blobs, Registry: reg, Files: a.files,
+		Moderation: checker, Embeddings: embed.NewStoreIndex(st),
 		Ready: []httpapi.ReadyCheck{{Name: "database", Check: st.Ping}}})
 	if err := a.api.LoadFilterPresets(ctx); err != nil {
 		return err

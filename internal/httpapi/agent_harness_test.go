@@ -21,7 +21,7 @@ func wireAgent(t *testing.T, api *httpapi.Server, st *store.Store) {
 	t.Helper()
 	backend := runs.NewMemory(time.Minute)
 	svc := agent.New(agent.Deps{Store: st, Runs: backend, Model: llm.NewLocal(0), Images: media.LocalImages{},
-		Files: api.AgentFiles(), ImageJSON: api.ImageJSON, TaskJSON: api.TaskJSON,
+		Files: api.Files, ImageJSON: api.ImageJSON, TaskJSON: api.TaskJSON,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	svc.Start()
 	t.Cleanup(func() { svc.Stop(context.Background()) }) //nolint:errcheck

@@ -117,7 +117,7 @@ func (e *env) slowAgent(delay time.Duration) {
 	e.t.Helper()
 	backend := runs.NewMemory(time.Minute)
 	svc := agent.New(agent.Deps{Store: e.store, Runs: backend, Model: llm.NewLocal(delay), Images: media.LocalImages{},
-		Files: e.api.AgentFiles(), ImageJSON: e.api.ImageJSON, TaskJSON: e.api.TaskJSON})
+		Files: e.api.Files, ImageJSON: e.api.ImageJSON, TaskJSON: e.api.TaskJSON})
 	svc.Start()
 	e.t.Cleanup(func() { svc.Stop(context.Background()) }) //nolint:errcheck
 	e.api.Agent, e.api.Runs = svc, backend

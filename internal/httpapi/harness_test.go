@@ -21,6 +21,7 @@ import (
 	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/config"
 	"github.com/kira-art/kira/internal/embed"
+	"github.com/kira-art/kira/internal/files"
 	"github.com/kira-art/kira/internal/httpapi"
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/store/storetest"
@@ -60,7 +61,9 @@ func newEnv(t *testing.T, st *store.Store, mutate ...func(*config.Config)) *env 
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.New(httpapi.Deps{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Store: st,
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fs := files.New(st, blobs, testModeration, log, files.Limits{TempDir: dir})
+	api := httpapi.New(httpapi.Deps{Config: cfg, Logger: log, Store: st, Files: fs,
 		Verifier: v, DevKey: key, Blobs: blobs, Moderation: testModeration, Embeddings: embed.NewStoreIndex(st),
 		Registry: prometheus.NewRegistry(), Ready: []httpapi.ReadyCheck{{Name: "database", Check: st.Ping}}})
 	wireAgent(t, api, st)

@@ -51,6 +51,6 @@ func (s *Server) publisher() *publish.Service {
 	if idx == nil {
 		idx = embed.NewStoreIndex(s.Store)
 	}
-	return &publish.Service{Store: s.Store, Blobs: s.Blobs, Checker: s.Moderation, Embedder: embed.NewLocal(),
+	return &publish.Service{Store: s.Store, Blobs: s.Blobs, Files: s.Files, Checker: s.Moderation, Embedder: embed.NewLocal(),
 		Index: idx, Log: s.log}
 }

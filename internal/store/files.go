@@ -32,11 +32,11 @@ type File struct {
 	// ModerationClear or ModerationNSFW), set at ModeratedAt.
 	Moderation  string
 	ModeratedAt time.Time
-	Prompt       string
-	Seed         *int64
-	ToolCallID   string
-	ToolName     string
-	CreatedAt    time.Time
+	Prompt      string
+	Seed        *int64
+	ToolCallID  string
+	ToolName    string
+	CreatedAt   time.Time
 }
 
 const fileColumns = `id, user_id, kind, origin, content_type, size_bytes, storage_key,
