@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"io"
 	"os"
@@ -158,10 +159,12 @@ func DecodeError(err error) error {
 	}
 	switch {
 	case errors.As(err, &px):
-		return apperr.New(apperr.TooLarge, "file: a %d×%d image exceeds the limit of %d pixels", px.Width, px.Height, px.MaxPixels)
+		return &apperr.Error{Kind: apperr.TooLarge, Err: err, Message: fmt.Sprintf(
+			"file: a %d×%d image exceeds the limit of %d pixels", px.Width, px.Height, px.MaxPixels)}
 	case errors.As(err, &mem):
-		return apperr.New(apperr.TooLarge, "file: a %d×%d image at %d bytes per pixel needs %d MB to decode; the limit is %d MB",
-			mem.Width, mem.Height, mem.BytesPerPixel, mem.Bytes/1_000_000, mem.MaxBytes/1_000_000)
+		return &apperr.Error{Kind: apperr.TooLarge, Err: err, Message: fmt.Sprintf(
+			"file: a %d×%d image at %d bytes per pixel needs %d MB of memory to decode; the limit is %d MB",
+			mem.Width, mem.Height, mem.BytesPerPixel, mem.Bytes/1_000_000, mem.MaxBytes/1_000_000)}
 	case errors.Is(err, imaging.ErrUnsupported):
 		return apperr.New(apperr.Unsupported, "file: this image format or variant is not supported")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
