@@ -43,7 +43,7 @@ func (a *App) buildAgent(ctx context.Context) (agentParts, error) {
 	}
 	host, _ := os.Hostname()
 	a.agent = agent.New(agent.Deps{Store: a.store, Runs: backend, Model: model, Images: images,
-		Files: httpapi.NewAgentFiles(a.store, a.blobs, a.log), Views: a.views,
+		Files: a.files, Views: a.views,
 		Log: a.log, Instance: fmt.Sprintf("%s/%d", host, os.Getpid())})
 	a.titles = agent.NewTitles(a.store, model, a.log)
 	a.log.Info("agent ready", "model", model.Name(), "runs", fmt.Sprintf("%T", backend))

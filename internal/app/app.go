@@ -25,6 +25,7 @@ import (
 	"github.com/kira-art/kira/internal/cms"
 	"github.com/kira-art/kira/internal/config"
 	"github.com/kira-art/kira/internal/embed"
+	"github.com/kira-art/kira/internal/files"
 	"github.com/kira-art/kira/internal/httpapi"
 	"github.com/kira-art/kira/internal/moderation"
 	"github.com/kira-art/kira/internal/publish"
@@ -43,6 +44,7 @@ type App struct {
 	blobs    blob.Store
 	views    *view.Converter
 	checker  moderation.Checker
+	files    *files.Service
 	api      *httpapi.Server
 	agent    *agent.Service
 	titles   *agent.Titles
@@ -82,11 +84,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 }
 
 func (a *App) build(ctx context.Context) error {
-	for _, step := range []func(context.Context) error{a.openStore, a.buildAuth, a.buildFiles, a.buildModeration} {
+	for _, step := range []func(context.Context) error{a.openStore, a.buildAuth, a.buildBlobs, a.buildModeration} {
 		if err := step(ctx); err != nil {
 			return err
 		}
 	}
+	a.files = files.New(a.store, a.blobs, a.checker, a.log, files.Limits{})
 	svc, err := a.buildAgent(ctx)
 	if err != nil {
 		return err
@@ -94,7 +97,7 @@ func (a *App) build(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.api = httpapi.New(httpapi.Deps{Config: a.cfg, Logger: a.log, Store: a.store, Verifier: a.verifier,
-		DevKey: a.devKey, Blobs: a.blobs, Views: a.views, Registry: reg, Moderation: a.checker,
+		DevKey: a.devKey, Blobs: a.blobs, Views: a.views, Registry: reg, Moderation: a.checker, Files: a.files,
 		Publish: a.publisher(), CMS: a.cmsClient(), Agent: a.agent, Runs: svc.runs, Titles: a.titles,
 		Ready: append([]httpapi.ReadyCheck{{Name: "database", Check: a.store.Ping}}, a.ready...)})
 	if err := a.api.LoadFilterPresets(ctx); err != nil {
@@ -135,8 +138,8 @@ func (a *App) buildAuth(ctx context.Context) error {
 	return nil
 }
 
-// buildFiles sets up file storage and the converter that signs its URLs.
-func (a *App) buildFiles(context.Context) error {
+// buildBlobs sets up file storage and the converter that signs its URLs.
+func (a *App) buildBlobs(context.Context) error {
 	signKey, err := blob.LoadOrCreateKey(a.cfg.DataDir)
 	if err != nil {
 		return fmt.Errorf("url signing key: %w", err)
@@ -165,7 +168,7 @@ func (a *App) buildModeration(context.Context) error {
 // publisher is the publish pipeline: moderation, the local perceptual
 // embedder and the brute-force index over the database.
 func (a *App) publisher() *publish.Service {
-	return &publish.Service{Store: a.store, Blobs: a.blobs, Checker: a.checker, Embedder: embed.NewLocal(),
+	return &publish.Service{Store: a.store, Blobs: a.blobs, Files: a.files, Checker: a.checker, Embedder: embed.NewLocal(),
 		Index: embed.NewStoreIndex(a.store), Log: a.log}
 }
 

@@ -43,6 +43,10 @@ func TestImageCheck(t *testing.T) {
 		}
 		expect(t, e.do("POST", "/image/check/"+fine.ImageID, u.Token, nil), 200)
 		expect(t, e.fetch(fine.URL), 200)
+		// The verdict is stored, so re-checks answer without decoding.
+		if f, err := e.store.GetFile(context.Background(), fine.ImageID); err != nil || f.Moderation != store.ModerationClear {
+			t.Fatalf("verdict not stored: %+v %v", f, err)
+		}
 
 		// The listed picture, even re-uploaded at another size, is deleted with
 		// its derivatives; anyone holding the id may ask.

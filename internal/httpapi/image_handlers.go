@@ -1,18 +1,28 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/kira-art/kira/internal/apperr"
-	"github.com/kira-art/kira/internal/imaging"
-	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/view"
 )
 
 // imageHandlers serves /image and /images.
 type imageHandlers struct{ s *Server }
+
+// fileIDPattern is the API's FileId: ids are opaque `<prefix>_<uuid>`
+// strings, but only this alphabet is ever accepted, so an id can never
+// carry a path (no "/", no "..", nothing encoded).
+var fileIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
+
+func parseFileID(field, raw string) (string, error) {
+	if !fileIDPattern.MatchString(raw) {
+		return "", apperr.Invalidf("%s: must be an image id (1-200 characters of A-Z a-z 0-9 _ -)", field)
+	}
+	return raw, nil
+}
 
 // maxListIDs is API.md §0's limit on comma-separated id lists.
 const maxListIDs = 100
@@ -36,10 +46,7 @@ func (h imageHandlers) ensure(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	f, err := h.s.ownedImage(r.Context(), userID(r), id)
-	if err == nil {
-		f, err = h.s.ensureDerivatives(r.Context(), f)
-	}
+	f, err := h.s.Files.Ensure(r.Context(), userID(r), id)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
@@ -55,7 +62,7 @@ func (h imageHandlers) get(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	f, err := h.s.imageByID(r.Context(), id)
+	f, err := h.s.Files.Image(r.Context(), id)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
@@ -81,67 +88,47 @@ func (h imageHandlers) list(w http.ResponseWriter, r *http.Request) {
 		}
 		ids = append(ids, id)
 	}
-	files, err := h.s.Store.GetFiles(r.Context(), ids)
+	files, err := h.s.Files.Images(r.Context(), ids)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	out := make([]view.Image, 0, len(ids))
-	for _, id := range ids {
-		if f, ok := files[id]; ok && f.Kind == imaging.KindImage {
-			out = append(out, h.s.Views.Image(f))
-		}
+	out := make([]view.Image, 0, len(files))
+	for _, f := range files {
+		out = append(out, h.s.Views.Image(f))
 	}
 	writeJSON(w, http.StatusOK, view.ImageList{Images: out})
 }
 
 var confirmBody = map[string]string{"message": "confirm"}
 
-// delete is DELETE /image/{imageId}. Deletion is idempotent: the row goes
-// with the bytes, so a repeat call cannot tell "deleted" from "never
-// existed" and both answer {"message":"confirm"}; another user's existing
-// image is 403 and nothing is touched.
+// delete is DELETE /image/{imageId} (files.Service Delete: idempotent,
+// so unknown ids answer {"message":"confirm"} too; another user's image is
+// 403). Public copies of posts made from the image stay with the posts.
 func (h imageHandlers) delete(w http.ResponseWriter, r *http.Request) {
 	id, err := parseFileID("imageId", r.PathValue("imageId"))
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	f, err := h.s.Store.GetFile(r.Context(), id)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		writeJSON(w, http.StatusOK, confirmBody)
-		return
-	case err != nil:
-		h.s.writeError(w, r, err)
-		return
-	case f.UserID != userID(r):
-		h.s.writeError(w, r, errNotYourImage)
-		return
-	case f.Kind != imaging.KindImage:
-		h.s.writeError(w, r, errNoImage)
-		return
-	}
-	if err := h.s.deleteFile(r.Context(), f); err != nil {
+	if err := h.s.Files.Delete(r.Context(), userID(r), id); err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, confirmBody)
 }
 
-// check is POST /image/check/{imageId}: a CSAM check now (anyone holding
-// the id may ask; a hit deletes the image and answers 451).
+// check is POST /image/check/{imageId}: a CSAM check (anyone holding the
+// id may ask; a hit deletes the image and answers 451). A stored verdict
+// answers without decoding; callers without a valid token share a small
+// budget (503 busy past it).
 func (h imageHandlers) check(w http.ResponseWriter, r *http.Request) {
 	id, err := parseFileID("imageId", r.PathValue("imageId"))
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	f, err := h.s.imageByID(r.Context(), id)
-	if err == nil {
-		err = h.s.checkImage(r.Context(), f)
-	}
-	if err != nil {
+	if err := h.s.Files.CheckID(r.Context(), id, userID(r) == ""); err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}

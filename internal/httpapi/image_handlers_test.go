@@ -139,9 +139,11 @@ func TestDeleteImageRemovesEverything(t *testing.T) {
 		if ack["message"] != "confirm" {
 			t.Fatalf("delete answered %v", ack)
 		}
-		for _, url := range []string{img.URL, img.ThumbURL, img.BlurURL, e.api.Blobs.URL(wm), e.api.Blobs.URL(pub)} {
+		for _, url := range []string{img.URL, img.ThumbURL, img.BlurURL, e.api.Blobs.URL(wm)} {
 			expect(t, e.fetch(url), 404)
 		}
+		// A published copy is the post's, not the image's: it stays.
+		expect(t, e.fetch(e.api.Blobs.URL(pub)), 200)
 		if _, err := e.store.GetFile(ctx, img.ImageID); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("row remains: %v", err)
 		}

@@ -124,5 +124,5 @@ func (h profileHandlers) checkNewAvatar(r *http.Request, f store.File) error {
 	if p.AvatarImageID == f.ID {
 		return nil
 	}
-	return h.s.checkImage(r.Context(), f)
+	return h.s.Files.Check(r.Context(), f)
 }

@@ -129,3 +129,30 @@ func TestPublishTasksEndToEnd(t *testing.T) {
 		expect(t, e.do("POST", "/publish/audio", "", map[string]any{"audio": map[string]any{"taskId": audio}}), 401)
 	})
 }
+
+// Publishing copies the file; the copy is the post's. Deleting the source
+// image leaves the post's URL working; deleting the post removes the copy.
+func TestDeletingTheSourceImageKeepsThePost(t *testing.T) {
+	t.Parallel()
+	forEachFeedStore(t, func(t *testing.T, e feedEnv) {
+		u := e.member()
+		img := scene(7, 200, 150)
+		var up uploaded
+		expect(t, e.uploadFile(u, "p.png", pngOf(t, img)), 200).json(t, &up)
+		f := e.publish(u, up.FileID)
+		expect(t, e.do("DELETE", "/image/"+up.FileID, u.Token, nil), 200)
+		expect(t, e.fetch(up.Image.URL), 404) // the private original is gone …
+
+		var after feedJSON
+		expect(t, e.do("GET", "/feed/"+f.ID, "", nil), 200).json(t, &after)
+		if after.Image == nil || !strings.Contains(after.Image.URL, "/p/"+u.ID+"/"+f.ID+"/") {
+			t.Fatalf("post after its source was deleted: %+v", after.Image)
+		}
+		// … the post's copy still serves the published bytes.
+		if got := expect(t, e.fetch(after.Image.URL), 200); !bytes.Equal(got.Body, pngOf(t, img)) {
+			t.Fatal("the public copy changed")
+		}
+		expect(t, e.do("DELETE", "/feed/"+f.ID, u.Token, nil), 200)
+		expect(t, e.fetch(after.Image.URL), 404)
+	})
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/cms"
 	"github.com/kira-art/kira/internal/config"
+	"github.com/kira-art/kira/internal/files"
 	"github.com/kira-art/kira/internal/moderation"
 	"github.com/kira-art/kira/internal/publish"
 	"github.com/kira-art/kira/internal/runs"
@@ -48,6 +49,7 @@ type Deps struct {
 	Publish    *publish.Service   // publishing and deleting posts
 	CMS        *cms.Client        // CMS proxy (content files or the upstream at CMS_URL)
 	Views      *view.Converter    // renders store rows as API shapes; nil = one signing with Blobs
+	Files      *files.Service     // uploads, images, derivatives, deletion, CSAM checks (required)
 	Ready      []ReadyCheck
 }
 

@@ -151,6 +151,12 @@ func TestUploadBadInput(t *testing.T) {
 		expectError(t, e.uploadFile(u, "empty.png", nil), 400, "empty")
 		expectError(t, e.uploadFile(u, "half.png", good[:len(good)/2]), 400, "corrupt or truncated")
 		expectError(t, e.uploadFile(u, "bomb.png", pngHeader(100_000, 100_000)), 413, "100000×100000")
+		// Under the pixel limit but 400 MB once decoded at 16 bits per
+		// channel: refused from the header (no decoding) too.
+		bomb16 := pngHeader(7070, 7070)
+		bomb16[24] = 16 // IHDR bit depth
+		binary.BigEndian.PutUint32(bomb16[29:], crc32.ChecksumIEEE(bomb16[12:29]))
+		expectError(t, e.uploadFile(u, "bomb16.png", bomb16), 413, "memory")
 
 		// Just past the image limit: 413 naming the limit. (Only 100 KiB
 		// over, so the server can drain the rest and the client sees the

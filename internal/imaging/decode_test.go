@@ -15,7 +15,11 @@ import (
 
 // pngHeaderOnly is a PNG whose IHDR claims w×h and whose data is a few
 // bytes: what a decompression bomb looks like before it is inflated.
-func pngHeaderOnly(w, h uint32) []byte {
+func pngHeaderOnly(w, h uint32) []byte { return pngHeaderWith(w, h, 8, 0) }
+
+// pngHeaderWith is pngHeaderOnly of an RGBA PNG with the given channel
+// depth (8 or 16) and interlace method (0 none, 1 Adam7).
+func pngHeaderWith(w, h uint32, depth, interlace byte) []byte {
 	var b bytes.Buffer
 	b.WriteString("\x89PNG\r\n\x1a\n")
 	chunk := func(typ string, data []byte) {
@@ -30,7 +34,7 @@ func pngHeaderOnly(w, h uint32) []byte {
 	ihdr := make([]byte, 13)
 	binary.BigEndian.PutUint32(ihdr[0:], w)
 	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA
+	ihdr[8], ihdr[9], ihdr[12] = depth, 6, interlace // RGBA
 	chunk("IHDR", ihdr)
 	chunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00})
 	chunk("IEND", nil)

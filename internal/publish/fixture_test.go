@@ -23,6 +23,7 @@ import (
 
 	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/embed"
+	"github.com/kira-art/kira/internal/files"
 	"github.com/kira-art/kira/internal/moderation"
 	"github.com/kira-art/kira/internal/publish"
 	"github.com/kira-art/kira/internal/store"
@@ -89,8 +90,9 @@ func newFixture(t *testing.T, backend string) *fixture {
 	}
 	checker := moderation.NewLocal(moderation.Lists{ImageHashes: []uint64{moderation.PHash(blockedImage)},
 		BlockedTerms: []string{"forbidden phrase"}, NSFWTerms: []string{"nude"}}, moderation.DefaultMaxDistance)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := &publish.Service{Store: st, Blobs: blobs, Checker: checker, Embedder: embed.NewLocal(),
-		Index: embed.NewStoreIndex(st), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Files: files.New(st, blobs, checker, log, files.Limits{}), Index: embed.NewStoreIndex(st), Log: log}
 	return &fixture{t: t, st: st, raw: raw, blobs: blobs, svc: svc}
 }
 

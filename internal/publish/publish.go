@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"io"
 	"log/slog"
 	"sync"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/embed"
+	"github.com/kira-art/kira/internal/files"
 	"github.com/kira-art/kira/internal/imaging"
 	"github.com/kira-art/kira/internal/moderation"
 	"github.com/kira-art/kira/internal/store"
@@ -28,16 +28,13 @@ import (
 // a near-duplicate of an existing one (API.md §3.5).
 const DuplicateDistance = 0.25
 
-// maxImageBytes bounds how much of a stored image is read for moderation
-// and embedding (uploads are limited to 20 MiB; generated images are smaller).
-const maxImageBytes = 32 << 20
-
 // Service publishes posts. Every field but Log is required; a nil Checker
 // is treated as a checker that always fails (posts are stored hidden), so a
 // wiring mistake can never let unmoderated content into the public feed.
 type Service struct {
 	Store    *store.Store
 	Blobs    blob.Store
+	Files    *files.Service // decodes the image to moderate and embed, within its bounds
 	Checker  moderation.Checker
 	Embedder embed.Embedder
 	Index    embed.Index
@@ -180,19 +177,7 @@ func (s *Service) loadVisual(ctx context.Context, d draft) (image.Image, error) 
 		}
 		return nil, nil
 	}
-	r, err := s.Blobs.Open(ctx, d.visual.StorageKey)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", d.visual.ID, err)
-	}
-	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, maxImageBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", d.visual.ID, err)
-	}
-	if len(data) > maxImageBytes {
-		return nil, fmt.Errorf("image %s is larger than %d bytes", d.visual.ID, maxImageBytes)
-	}
-	img, _, err := imaging.Decode(data, imaging.DefaultMaxPixels)
+	img, err := s.Files.Decode(ctx, *d.visual)
 	if err != nil {
 		return nil, fmt.Errorf("decode %s: %w", d.visual.ID, err)
 	}

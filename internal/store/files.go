@@ -21,32 +21,43 @@ type File struct {
 	Blurhash    string
 	ThumbKey    string
 	BlurKey     string
-	// WatermarkKey and PublicKey are further copies (watermarked download,
-	// published copy); deleting the file deletes them too.
+	// WatermarkKey is the watermarked download copy; deleting the file
+	// deletes it too.
 	WatermarkKey string
-	PublicKey    string
-	Prompt       string
-	Seed         *int64
-	ToolCallID   string
-	ToolName     string
-	CreatedAt    time.Time
+	// PublicKey is the public copy of the latest post made from this file.
+	// The copy belongs to the post (feeds.public_key) and goes only with the
+	// post, so it is not among Keys.
+	PublicKey string
+	// Moderation is the stored CSAM-check verdict ("" never checked,
+	// ModerationClear or ModerationNSFW), set at ModeratedAt.
+	Moderation  string
+	ModeratedAt time.Time
+	Prompt      string
+	Seed        *int64
+	ToolCallID  string
+	ToolName    string
+	CreatedAt   time.Time
 }
 
 const fileColumns = `id, user_id, kind, origin, content_type, size_bytes, storage_key,
 	COALESCE(width, 0), COALESCE(height, 0), COALESCE(blurhash, ''), COALESCE(thumb_key, ''),
 	COALESCE(blur_key, ''), COALESCE(watermark_key, ''), COALESCE(public_key, ''), COALESCE(prompt, ''),
-	seed, COALESCE(tool_call_id, ''), COALESCE(tool_name, ''), created_at`
+	seed, COALESCE(tool_call_id, ''), COALESCE(tool_name, ''), created_at, COALESCE(moderation, ''),
+	COALESCE(moderated_at, 0)`
 
 func scanFile(row interface{ Scan(...any) error }) (File, error) {
 	var f File
-	var created int64
+	var created, moderated int64
 	err := row.Scan(&f.ID, &f.UserID, &f.Kind, &f.Origin, &f.ContentType, &f.Size, &f.StorageKey,
 		&f.Width, &f.Height, &f.Blurhash, &f.ThumbKey, &f.BlurKey, &f.WatermarkKey, &f.PublicKey, &f.Prompt, &f.Seed,
-		&f.ToolCallID, &f.ToolName, &created)
+		&f.ToolCallID, &f.ToolName, &created, &f.Moderation, &moderated)
 	if err != nil {
 		return File{}, mapErr(err)
 	}
 	f.CreatedAt = fromMicros(created)
+	if moderated != 0 {
+		f.ModeratedAt = fromMicros(moderated)
+	}
 	return f, nil
 }
 
@@ -154,11 +165,52 @@ func (s *Store) DeleteFile(ctx context.Context, id string) (File, error) {
 	return f, err
 }
 
-// Keys lists every storage key a file row names: the original and each
-// derivative or copy.
+// Moderation verdicts stored on a file (a CSAM hit deletes the file, so
+// it is never stored).
+const (
+	ModerationClear = "clear"
+	ModerationNSFW  = "nsfw"
+)
+
+// SetFileModeration records a file's passing CSAM-check verdict and returns
+// the updated row.
+func (s *Store) SetFileModeration(ctx context.Context, id, verdict string) (File, error) {
+	var f File
+	err := s.inTx(ctx, func(c conn) error {
+		var err error
+		f, err = scanFile(c.row(ctx, "UPDATE files SET moderation = ?, moderated_at = ? WHERE id = ? RETURNING "+fileColumns,
+			verdict, micros(now()), id))
+		return err
+	})
+	return f, err
+}
+
+// FilePublicCopies lists the public copies of every post made from a file
+// (an image post, or a post of a task whose result it is): what must go
+// when the file itself must not be shown anywhere (a CSAM hit).
+func (s *Store) FilePublicCopies(ctx context.Context, id string) ([]string, error) {
+	rows, err := s.reader().query(ctx, `SELECT public_key FROM feeds WHERE public_key IS NOT NULL
+		AND (image_id = ? OR task_id IN (SELECT id FROM media_tasks WHERE result_file_id = ?))`, id, id)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, mapErr(err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// Keys lists the storage keys a file owns: the original, its derivatives
+// and its watermarked copy. Public copies belong to posts (see PublicKey).
 func (f File) Keys() []string {
 	var keys []string
-	for _, k := range []string{f.StorageKey, f.ThumbKey, f.BlurKey, f.WatermarkKey, f.PublicKey} {
+	for _, k := range []string{f.StorageKey, f.ThumbKey, f.BlurKey, f.WatermarkKey} {
 		if k != "" {
 			keys = append(keys, k)
 		}

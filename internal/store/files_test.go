@@ -35,9 +35,20 @@ func TestFileDerivativesCopiesAndDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := s.GetFile(ctx, id)
-		want := []string{"u/x/original.png", "u/x/thumb.jpg", "u/x/blur.jpg", "u/x/watermark.jpg", "p/x/public.png"}
-		if err != nil || !slices.Equal(got.Keys(), want) {
+		// The public copy is the post's: not among the file's keys.
+		want := []string{"u/x/original.png", "u/x/thumb.jpg", "u/x/blur.jpg", "u/x/watermark.jpg"}
+		if err != nil || !slices.Equal(got.Keys(), want) || got.PublicKey != "p/x/public.png" {
 			t.Fatalf("keys %v %v", got.Keys(), err)
+		}
+		if got.Moderation != "" || !got.ModeratedAt.IsZero() {
+			t.Fatalf("unchecked file has a verdict: %+v", got)
+		}
+		checked, err := s.SetFileModeration(ctx, id, store.ModerationClear)
+		if err != nil || checked.Moderation != store.ModerationClear || checked.ModeratedAt.IsZero() {
+			t.Fatalf("moderation verdict: %+v %v", checked, err)
+		}
+		if again, _ := s.GetFile(ctx, id); again.Moderation != store.ModerationClear || !again.ModeratedAt.Equal(checked.ModeratedAt) {
+			t.Fatalf("verdict not stored: %+v", again)
 		}
 		deleted, err := s.DeleteFile(ctx, id)
 		if err != nil || !slices.Equal(deleted.Keys(), want) {
@@ -51,6 +62,9 @@ func TestFileDerivativesCopiesAndDelete(t *testing.T) {
 		}
 		if _, err := s.SetFileDerivatives(ctx, id, store.FileDerivatives{Width: 1}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("derivatives of a missing file: %v", err)
+		}
+		if _, err := s.SetFileModeration(ctx, id, store.ModerationClear); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("verdict of a missing file: %v", err)
 		}
 		if err := s.SetFilePublicKey(ctx, id, "k"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("public key of a missing file: %v", err)

@@ -1,4 +1,4 @@
-package httpapi
+package files
 
 import (
 	"bytes"
@@ -60,15 +60,24 @@ func TestStreamPastLimitStoresNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, ok := apperr.As((uploadHandlers{}).bodyError(upload{format: imaging.MP4}, body.err))
+	e, ok := apperr.As(upload{format: imaging.MP4}.bodyError(body.err))
 	if !ok || e.Kind != apperr.TooLarge || !strings.Contains(e.Message, "200 MiB") {
 		t.Fatalf("a video past its limit: %+v", e)
 	}
 }
 
-type zeros struct{}
-
-func (zeros) Read(p []byte) (int, error) {
-	clear(p)
-	return len(p), nil
+// Uploaded images are spooled to a temporary file that is removed after.
+func TestUploadLeavesNoTemporaryFile(t *testing.T) {
+	t.Parallel()
+	s := newService(t, nil, nil, Limits{})
+	s.Limits.TempDir = t.TempDir()
+	// No store: the upload fails after spooling (decoding refuses the
+	// bytes), which is when the file must still be removed.
+	if _, err := s.Upload(context.Background(), "u", bytes.NewReader([]byte("\x89PNG\r\n\x1a\nbroken"))); err == nil {
+		t.Fatal("a broken PNG was accepted")
+	}
+	left, err := os.ReadDir(s.Limits.TempDir)
+	if err != nil || len(left) != 0 {
+		t.Fatalf("temporary files left: %v %v", left, err)
+	}
 }
