@@ -52,12 +52,7 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	st.Close()
-	db, dialect, err := seed.Open(ctx, cfg.DatabaseURL, cfg.SQLitePath())
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer st.Close()
 	key, err := blob.LoadOrCreateKey(cfg.DataDir)
 	if err != nil {
 		return err
@@ -66,11 +61,11 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	stats, err := seed.Run(ctx, db, dialect, blobs, o)
+	stats, err := seed.Run(ctx, st, blobs, o)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	fmt.Fprintf(stdout, "seeded %s: %d users, %d posts, %d likes, %d rows in %s\n", dialect, stats.Users, stats.Posts,
+	fmt.Fprintf(stdout, "seeded %s: %d users, %d posts, %d likes, %d rows in %s\n", st.Dialect(), stats.Users, stats.Posts,
 		stats.Likes, stats.Rows, stats.Elapsed.Round(time.Millisecond))
 	return nil
 }

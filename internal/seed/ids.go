@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -75,19 +76,13 @@ func likesFor(r *rand.Rand, mean float64) int {
 }
 
 // mustJSON encodes values the generator built itself.
-func mustJSON(v any) string {
+func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err)
 	}
-	return string(b)
+	return b
 }
 
-// nullable maps zero values to SQL NULL.
-func nullable[T comparable](v T) any {
-	var zero T
-	if v == zero {
-		return nil
-	}
-	return v
-}
+// at turns the generator's Unix microseconds into a store timestamp.
+func at(us int64) time.Time { return time.UnixMicro(us).UTC() }

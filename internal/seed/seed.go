@@ -4,9 +4,10 @@
 // likes whose counts match liked_number. It is how demos and benchmarks
 // get data (`kira seed`).
 //
-// Rows are generated in Go and written in bulk (COPY on Postgres, multi-row
-// INSERTs on SQLite), one transaction per chunk of users, with generation of
-// the next chunk overlapping the write of the previous one. Files come from
+// Rows are generated in Go as the store's row types and written through the
+// store's bulk API (store.BulkInsert: COPY on Postgres, multi-row INSERTs on
+// SQLite), one transaction per chunk of users, with generation of the next
+// chunk overlapping the write of the previous one. Files come from
 // a small pool of rendered media shared by many rows, so a million posts
 // take a few megabytes of disk.
 package seed
@@ -14,11 +15,9 @@ package seed
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
@@ -67,14 +66,14 @@ func (o *Options) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Run generates and writes the data. db must be migrated; blobs receives
+// Run generates and writes the data. st must be migrated; blobs receives
 // the media pool when o.Images is set.
-func Run(ctx context.Context, db *sql.DB, dialect store.Dialect, blobs blob.Store, o Options) (Stats, error) {
+func Run(ctx context.Context, st *store.Store, blobs blob.Store, o Options) (Stats, error) {
 	if err := o.Validate(); err != nil {
 		return Stats{}, err
 	}
 	began := time.Now()
-	if err := checkFresh(ctx, db, o); err != nil { // before minutes of rendering
+	if err := checkFresh(ctx, st, o); err != nil { // before minutes of rendering
 		return Stats{}, err
 	}
 	bar := newProgress(o.Progress, "media", o.PoolSize)
@@ -84,20 +83,21 @@ func Run(ctx context.Context, db *sql.DB, dialect store.Dialect, blobs blob.Stor
 		return Stats{}, fmt.Errorf("media pool: %w", err)
 	}
 	w := newWorld(o, p)
-	st := Stats{Users: o.Users}
-	wr, err := newWriter(ctx, db, dialect)
-	if err != nil {
-		return Stats{}, err
+	stats := Stats{Users: o.Users}
+	// Postgres loads on several connections; SQLite has a single writer.
+	writers := 1
+	if st.Dialect() == store.Postgres {
+		writers = 2
 	}
 
 	bar = newProgress(o.Progress, "users", o.Users)
 	for from := 0; from < o.Users; from += usersPerChunk {
-		b := batch{}
+		b := &store.BulkRows{}
 		to := min(o.Users, from+usersPerChunk)
 		w.profiles(b, from, to)
-		st.Rows += b.count()
-		if err := wr.write(ctx, b); err != nil {
-			return st, fmt.Errorf("write users: %w", err)
+		stats.Rows += b.Len()
+		if err := st.BulkInsert(ctx, b); err != nil {
+			return stats, fmt.Errorf("write users: %w", err)
 		}
 		bar.add(to - from)
 	}
@@ -105,45 +105,36 @@ func Run(ctx context.Context, db *sql.DB, dialect store.Dialect, blobs blob.Stor
 	w.assignPosts()
 
 	bar = newProgress(o.Progress, "posts", o.Posts)
-	var mu sync.Mutex // guards st across writers
-	err = pipeline(ctx, wr.parallelism(), func(emit func(chunk) error) error {
-		c := chunk{b: batch{}}
+	var mu sync.Mutex // guards stats across writers
+	err = pipeline(ctx, writers, func(emit func(chunk) error) error {
+		c := chunk{b: &store.BulkRows{}}
 		for i := range w.users {
 			posts, likes := w.userContent(c.b, &w.users[i])
 			c.posts, c.likes = c.posts+posts, c.likes+likes
-			if c.posts >= postsPerChunk || c.b.count() >= rowsPerChunk || i == len(w.users)-1 {
+			if c.posts >= postsPerChunk || c.b.Len() >= rowsPerChunk || i == len(w.users)-1 {
 				if err := emit(c); err != nil {
 					return err
 				}
-				c = chunk{b: batch{}}
+				c = chunk{b: &store.BulkRows{}}
 			}
 		}
 		return nil
 	}, func(c chunk) error {
-		if err := wr.write(ctx, c.b); err != nil {
+		if err := st.BulkInsert(ctx, c.b); err != nil {
 			return fmt.Errorf("write posts: %w", err)
 		}
 		mu.Lock()
-		st.Posts, st.Likes, st.Rows = st.Posts+c.posts, st.Likes+c.likes, st.Rows+c.b.count()
+		stats.Posts, stats.Likes, stats.Rows = stats.Posts+c.posts, stats.Likes+c.likes, stats.Rows+c.b.Len()
 		mu.Unlock()
 		bar.add(c.posts)
 		return nil
 	})
 	bar.done()
-	if err == nil && dialect == store.Postgres {
-		// Bulk-loaded tables have no statistics and no visibility map yet;
-		// autovacuum would fix both minutes later. Doing it now gives the
-		// query plans (and benchmark numbers) of a settled database.
-		var names []string
-		for _, t := range tableOrder {
-			names = append(names, t.name)
-		}
-		if _, err = db.ExecContext(ctx, "VACUUM (ANALYZE) "+strings.Join(names, ", ")); err != nil {
-			err = fmt.Errorf("vacuum analyze: %w", err)
-		}
+	if err == nil {
+		err = st.AnalyzeBulkTables(ctx)
 	}
-	st.Elapsed = time.Since(began)
-	return st, err
+	stats.Elapsed = time.Since(began)
+	return stats, err
 }
 
 // Chunk sizes: big enough that per-transaction costs vanish, small enough
@@ -156,7 +147,7 @@ const (
 
 // chunk is a batch of generated rows with what it counts for progress.
 type chunk struct {
-	b            batch
+	b            *store.BulkRows
 	posts, likes int
 }
 
@@ -208,15 +199,14 @@ func pipeline(ctx context.Context, writers int, generate func(emit func(chunk) e
 
 // checkFresh refuses to seed twice with the same seed value into one
 // database: the ids would collide half-way through.
-func checkFresh(ctx context.Context, db *sql.DB, o Options) error {
+func checkFresh(ctx context.Context, st *store.Store, o Options) error {
 	first := newUUID(newWorld(o, nil).r) // the first user's id, drawn as profiles() will
-	var n int
-	q := "SELECT COUNT(*) FROM profiles WHERE id = '" + first + "'" // an id we generated: safe to inline
-	if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
-		return fmt.Errorf("check database: %w", err)
-	}
-	if n > 0 {
+	_, err := st.GetProfile(ctx, first)
+	switch {
+	case err == nil:
 		return fmt.Errorf("this database already holds data seeded with --seed-value %d; use another seed value or a fresh database", o.Seed)
+	case !errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("check database: %w", err)
 	}
 	return nil
 }
@@ -224,27 +214,4 @@ func checkFresh(ctx context.Context, db *sql.DB, o Options) error {
 // apiTime formats Unix micros as the API prints times.
 func apiTime(us int64) string {
 	return time.UnixMicro(us).UTC().Format("2006-01-02T15:04:05.000Z")
-}
-
-// Open connects to the database for bulk writing: Postgres when
-// databaseURL is set, else the SQLite file (one connection: SQLite has one
-// writer; WAL so a running server can keep reading meanwhile).
-func Open(ctx context.Context, databaseURL, sqlitePath string) (*sql.DB, store.Dialect, error) {
-	driver, dsn, dialect := "pgx", databaseURL, store.Postgres
-	if databaseURL == "" {
-		driver, dialect = "sqlite", store.SQLite
-		dsn = "file:" + sqlitePath + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		return nil, "", err
-	}
-	if dialect == store.SQLite {
-		db.SetMaxOpenConns(1)
-	}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, "", fmt.Errorf("connect %s: %w", dialect, err)
-	}
-	return db, dialect, nil
 }

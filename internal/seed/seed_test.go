@@ -19,12 +19,11 @@ import (
 	"github.com/kira-art/kira/internal/uimsg"
 )
 
-// target is a migrated database the seeder writes to, with the store that
-// reads it back.
+// target is a migrated store the seeder writes to and that reads it back,
+// with a plain connection for the checks that count rows in SQL.
 type target struct {
 	db    *sql.DB
 	st    *store.Store
-	d     store.Dialect
 	blobs string
 }
 
@@ -48,12 +47,16 @@ func open(t *testing.T, backend string) target {
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	db, d, err := seed.Open(ctx, url, path)
+	driver, dsn := "pgx", url // registered by the store package
+	if url == "" {
+		driver, dsn = "sqlite", "file:"+path+"?_pragma=busy_timeout(10000)"
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return target{db: db, st: st, d: d, blobs: filepath.Join(t.TempDir(), "blobs")}
+	return target{db: db, st: st, blobs: filepath.Join(t.TempDir(), "blobs")}
 }
 
 func backends() []string {
@@ -69,7 +72,7 @@ func (tg target) run(t *testing.T, o seed.Options) (seed.Stats, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return seed.Run(context.Background(), tg.db, tg.d, b, o)
+	return seed.Run(context.Background(), tg.st, b, o)
 }
 
 func (tg target) count(t *testing.T, q string) int {

@@ -1,10 +1,6 @@
 package seed
 
-import (
-	"fmt"
-
-	"github.com/kira-art/kira/internal/store"
-)
+import "github.com/kira-art/kira/internal/store"
 
 // versionPlan is one assistant turn to generate: its kind, how many
 // images it makes, and how many of its outputs get published.
@@ -17,7 +13,7 @@ type versionPlan struct {
 
 // userContent generates a user's threads and, inside them, the turns
 // that produced the user's posts.
-func (w *world) userContent(b batch, u *userInfo) (posts, likes int) {
+func (w *world) userContent(b *store.BulkRows, u *userInfo) (posts, likes int) {
 	queues := make([][]string, w.opt.ThreadsPerUser)
 	for range u.posts {
 		t := w.r.IntN(len(queues))
@@ -78,7 +74,7 @@ type turn struct {
 }
 
 // thread generates one thread; it returns the posts and likes it made.
-func (w *world) thread(b batch, u *userInfo, kinds []string) (posts, likes int) {
+func (w *world) thread(b *store.BulkRows, u *userInfo, kinds []string) (posts, likes int) {
 	plans := w.plan(kinds)
 	t := turn{u: u, threadID: newUUID(w.r), theme: newPrompt(w.r)}
 	t0 := between(w.r, u.created, w.end-60*minute)
@@ -111,18 +107,23 @@ func (w *world) thread(b batch, u *userInfo, kinds []string) (posts, likes int) 
 		default:
 			text, tool, published = w.songTurn(b, &t, p)
 		}
-		b.add(tMessages, t.threadID, t.userMsg, u.id, "user", mustJSON(map[string]any{"id": t.userMsg, "role": "user",
-			"parts": []any{map[string]any{"type": "text", "text": text}}}), store.FormatV5, userAt, userAt)
-		b.add(tMessages, t.threadID, t.asstMsg, u.id, "assistant", mustJSON(map[string]any{"id": t.asstMsg,
-			"role": "assistant", "parts": []any{map[string]any{"type": "text", "text": pick(w.r, assistantOpeners)}, tool}}),
-			store.FormatV5, t.at, t.at)
-		b.add(tVersions, t.versionID, u.id, t.threadID, t.asstMsg, t.at)
+		b.Messages = append(b.Messages, store.Message{ThreadID: t.threadID, ID: t.userMsg, UserID: u.id, Role: "user",
+			Body: mustJSON(map[string]any{"id": t.userMsg, "role": "user",
+				"parts": []any{map[string]any{"type": "text", "text": text}}}),
+			Format: store.FormatV5, CreatedAt: at(userAt), UpdatedAt: at(userAt)})
+		b.Messages = append(b.Messages, store.Message{ThreadID: t.threadID, ID: t.asstMsg, UserID: u.id,
+			Role: "assistant", Body: mustJSON(map[string]any{"id": t.asstMsg, "role": "assistant",
+				"parts": []any{map[string]any{"type": "text", "text": pick(w.r, assistantOpeners)}, tool}}),
+			Format: store.FormatV5, CreatedAt: at(t.at), UpdatedAt: at(t.at)})
+		b.Versions = append(b.Versions, store.Version{ID: t.versionID, UserID: u.id, ThreadID: t.threadID,
+			MessageID: t.asstMsg, CreatedAt: at(t.at)})
 		for _, pub := range published {
 			likes += w.post(b, &t, pub)
 			posts++
 		}
 	}
-	b.add(tThreads, t.threadID, u.id, t.theme.title(), "model", nullable(t.lastImage), "[]", t0, t.at)
+	b.Threads = append(b.Threads, store.Thread{ID: t.threadID, UserID: u.id, Title: t.theme.title(),
+		TitleSource: "model", ThumbImageID: t.lastImage, CreatedAt: at(t0), UpdatedAt: at(t.at)})
 	return posts, likes
 }
 
@@ -134,7 +135,7 @@ type published struct {
 	kind, imageID, taskID, originImageID, prompt, publicKey string
 }
 
-func (w *world) imageTurn(b batch, t *turn, p versionPlan, first bool) (string, map[string]any, []published) {
+func (w *world) imageTurn(b *store.BulkRows, t *turn, p versionPlan, first bool) (string, map[string]any, []published) {
 	pr := t.theme
 	if !first { // later turns iterate on the theme in another style
 		pr.style, pr.mood = pick(w.r, styles), pick(w.r, moods)
@@ -150,7 +151,8 @@ func (w *world) imageTurn(b batch, t *turn, p versionPlan, first bool) (string, 
 		w.imageFile(b, id, t.u.id, "gen", img, t.at, pr.String(), call, "generateImage", k < p.publish)
 		obj := map[string]any{"imageId": id, "width": pi.width, "height": pi.height, "seed": pi.seed,
 			"prompt": pr.String(), "toolCallId": call, "toolName": "generateImage"}
-		b.add(tVersionImages, t.versionID, id, k, mustJSON(obj))
+		b.VersionImages = append(b.VersionImages, store.BulkVersionImage{VersionID: t.versionID, Position: k,
+			VersionImage: store.VersionImage{ImageID: id, Data: mustJSON(obj)}})
 		images = append(images, obj)
 		if k < p.publish {
 			out = append(out, published{kind: store.MediaImage, imageID: id, originImageID: id, prompt: pr.String(),
@@ -164,7 +166,7 @@ func (w *world) imageTurn(b batch, t *turn, p versionPlan, first bool) (string, 
 	return pr.String(), tool, out
 }
 
-func (w *world) videoTurn(b batch, t *turn, p versionPlan) (string, map[string]any, []published) {
+func (w *world) videoTurn(b *store.BulkRows, t *turn, p versionPlan) (string, map[string]any, []published) {
 	ask := pick(w.r, videoAsks)
 	clip := w.pool.videos[w.r.IntN(len(w.pool.videos))]
 	ratio := ratioOf(clip.width, clip.height)
@@ -185,7 +187,7 @@ func (w *world) videoTurn(b batch, t *turn, p versionPlan) (string, map[string]a
 		publicKey: clip.key}}
 }
 
-func (w *world) songTurn(b batch, t *turn, p versionPlan) (string, map[string]any, []published) {
+func (w *world) songTurn(b *store.BulkRows, t *turn, p versionPlan) (string, map[string]any, []published) {
 	ask := pick(w.r, musicAsks)
 	clip := w.pool.audios[w.r.IntN(len(w.pool.audios))]
 	params := map[string]any{"lyrics": pick(w.r, lyricLines), "style": pick(w.r, songStyles),
@@ -207,50 +209,53 @@ func (w *world) songTurn(b batch, t *turn, p versionPlan) (string, map[string]an
 
 // task writes a finished media task: completed with its result file and
 // thumbnail (video) or cover (song), or failed without either.
-func (w *world) task(b batch, t *turn, id, kind, prompt string, params map[string]any, source string, clip poolClip, p versionPlan) {
+func (w *world) task(b *store.BulkRows, t *turn, id, kind, prompt string, params map[string]any, source string, clip poolClip, p versionPlan) {
 	started := min(w.end, t.at+2_000_000)
 	finished := between(w.r, min(w.end, started+30_000_000), min(w.end, started+180_000_000))
-	var result, thumb, wd, ht, dur, hash, errMsg any
-	status := "completed"
+	task := store.MediaTask{ID: id, UserID: t.u.id, ThreadID: t.threadID, VersionID: t.versionID, MessageID: t.asstMsg,
+		Kind: kind, Status: "completed", Provider: "local", Prompt: prompt, Params: mustJSON(params),
+		SourceImageID: source, CreatedAt: at(t.at), UpdatedAt: at(finished)}
 	if p.failed {
-		status, errMsg = "failed", pick(w.r, []string{"provider timed out", "generation failed, credits refunded"})
+		task.Status, task.ErrorMessage = "failed", pick(w.r, []string{"provider timed out", "generation failed, credits refunded"})
 	} else {
 		resultID, thumbID := "gen_"+newUUID(w.r), "gen_"+newUUID(w.r)
 		w.clipFile(b, resultID, t.u.id, kind, clip, finished, p.publish > 0)
 		w.imageFile(b, thumbID, t.u.id, "gen", clip.poster, finished, "", "", "", false)
-		result, thumb, dur = resultID, thumbID, clip.durationMS
+		task.ResultFileID, task.ThumbFileID, task.DurationMS = resultID, thumbID, clip.durationMS
 		if kind == store.MediaVideo {
-			wd, ht, hash = clip.width, clip.height, nullable(w.pool.images[clip.poster].blurhash)
+			task.Width, task.Height, task.Blurhash = clip.width, clip.height, w.pool.images[clip.poster].blurhash
 		}
 	}
-	b.add(tTasks, id, t.u.id, t.threadID, t.versionID, t.asstMsg, kind, status, "local", prompt, mustJSON(params),
-		nullable(source), result, thumb, wd, ht, dur, hash, errMsg, t.at, finished, started, finished)
+	startedAt, finishedAt := at(started), at(finished)
+	b.Tasks = append(b.Tasks, store.BulkTask{MediaTask: task, StartedAt: &startedAt, FinishedAt: &finishedAt})
 }
 
 // post publishes an output: the feed row and its likes (liked_number is
 // the number of like rows written, so the two always agree).
-func (w *world) post(b batch, t *turn, p published) int {
+func (w *world) post(b *store.BulkRows, t *turn, p published) int {
 	id := newUUID(w.r)
 	// Drawn inside [turn, end] rather than clamped to end: clamping piles
 	// the latest posts onto one timestamp.
 	created := between(w.r, min(w.end, t.at+minute), min(w.end, t.at+3*day))
-	flags := "[]"
+	var flags []string
 	switch {
 	case t.u.banned:
-		flags = `["ban"]`
+		flags = []string{store.FlagBan}
 	case chance(w.r, shareHidden):
-		flags = fmt.Sprintf("[%q]", pick(w.r, []string{store.FlagDuplicate, store.FlagDuplicate, store.FlagNSFW}))
+		flags = []string{pick(w.r, []string{store.FlagDuplicate, store.FlagDuplicate, store.FlagNSFW})}
 	}
-	public := flags == "[]"
+	public := len(flags) == 0
 	featured := public && p.kind == store.MediaImage && chance(w.r, w.featureP)
 	var likers []string
 	if public {
 		likers = w.likers(t.u.id, likesFor(w.r, w.opt.LikesMean))
 	}
-	b.add(tFeeds, id, t.u.id, p.kind, nullable(p.imageID), nullable(p.taskID), nullable(p.originImageID), t.threadID,
-		t.asstMsg, p.publicKey, p.prompt, flags, public, featured, len(likers), created, created)
+	b.Feeds = append(b.Feeds, store.Feed{ID: id, UserID: t.u.id, MediaKind: p.kind, ImageID: p.imageID, TaskID: p.taskID,
+		OriginImageID: p.originImageID, ThreadID: t.threadID, MessageID: t.asstMsg, PublicKey: p.publicKey,
+		Prompt: p.prompt, Flags: flags, Public: public, Featured: featured, LikedNumber: len(likers),
+		CreatedAt: at(created), UpdatedAt: at(created)})
 	for _, l := range likers {
-		b.add(tLikes, id, l, between(w.r, created, w.end))
+		b.Likes = append(b.Likes, store.Like{FeedID: id, UserID: l, CreatedAt: at(between(w.r, created, w.end))})
 	}
 	return len(likers)
 }

@@ -58,23 +58,26 @@ func newWorld(opt Options, p *pool) *world {
 // profiles generates every user (profile, avatar file, sign-up ledger row)
 // and decides how many posts each will publish: a skewed share, as a few
 // users post far more than most.
-func (w *world) profiles(b batch, from, to int) {
+func (w *world) profiles(b *store.BulkRows, from, to int) {
 	for i := from; i < to; i++ {
 		u := userInfo{id: newUUID(w.r), created: between(w.r, w.start, w.end-7*day), banned: chance(w.r, shareBanned)}
 		name := pick(w.r, firstNames)
 		nick := strings.ToLower(name) + "." + pick(w.r, handles)
 		email := fmt.Sprintf("%s%d@example.com", strings.ToLower(strings.ReplaceAll(name, "-", "")), i)
 		plan := w.pickPlan()
-		var avatar any
+		var avatar string
 		if chance(w.r, avatarShare) {
-			id := "insert_" + newUUID(w.r)
-			avatar = id
-			w.imageFile(b, id, u.id, "insert", w.r.IntN(len(w.pool.images)), u.created, "", "", "", false)
+			avatar = "insert_" + newUUID(w.r)
+			w.imageFile(b, avatar, u.id, "insert", w.r.IntN(len(w.pool.images)), u.created, "", "", "", false)
 		}
-		b.add(tProfiles, u.id, email, nick, avatar, plan.plan, plan.credit, 0, pick(w.r, languages),
-			plan.plan == "free" && chance(w.r, 0.2), chance(w.r, 0.7), u.created, u.banned,
-			referralCode(w.opt.Seed, i), u.created, u.created)
-		b.add(tLedger, newUUID(w.r), u.id, "signup:"+u.id, store.SignupCredit, "signup_bonus", u.created)
+		created := at(u.created)
+		b.Profiles = append(b.Profiles, store.Profile{ID: u.id, Email: email, Nickname: nick, AvatarImageID: avatar,
+			Plan: plan.plan, Credit: plan.credit, Language: pick(w.r, languages),
+			Watermark: plan.plan == "free" && chance(w.r, 0.2), IsOpenNotification: chance(w.r, 0.7),
+			LastCreditIssuedAt: &created, Banned: u.banned, ReferralCode: referralCode(w.opt.Seed, i),
+			CreatedAt: created, UpdatedAt: created})
+		b.Ledger = append(b.Ledger, store.LedgerEntry{ID: newUUID(w.r), UserID: u.id, EntryKey: "signup:" + u.id,
+			CreditDelta: store.SignupCredit, Reason: "signup_bonus", CreatedAt: created})
 		w.users = append(w.users, u)
 	}
 }
@@ -122,32 +125,31 @@ func (w *world) assignPosts() {
 
 // imageFile registers a file row for a pool image; a published one records
 // its public copy, which for seeded data is the pool file itself.
-func (w *world) imageFile(b batch, id, userID, origin string, img int, at int64, prompt, toolCallID, toolName string, public bool) {
+func (w *world) imageFile(b *store.BulkRows, id, userID, origin string, img int, us int64, prompt, toolCallID, toolName string, public bool) {
 	p := w.pool.images[img]
-	var seed any
+	f := store.File{ID: id, UserID: userID, Kind: "image", Origin: origin, ContentType: "image/png", Size: p.size,
+		StorageKey: p.key, Width: p.width, Height: p.height, Blurhash: p.blurhash, ThumbKey: p.thumbKey,
+		BlurKey: p.blurKey, Prompt: prompt, ToolCallID: toolCallID, ToolName: toolName, CreatedAt: at(us)}
 	if toolName != "" {
-		seed = p.seed
+		f.Seed = &p.seed
 	}
-	var publicKey any
 	if public {
-		publicKey = p.key
+		f.PublicKey = p.key
 	}
-	b.add(tFiles, id, userID, "image", origin, "image/png", p.size, p.key, p.width, p.height, nil,
-		nullable(p.blurhash), nullable(p.thumbKey), nullable(p.blurKey), publicKey, nullable(prompt), seed,
-		nullable(toolCallID), nullable(toolName), at)
+	b.Files = append(b.Files, store.BulkFile{File: f})
 }
 
 // clipFile registers the file row of a pool video or song.
-func (w *world) clipFile(b batch, id, userID, kind string, c poolClip, at int64, public bool) {
-	var wd, ht, publicKey any
+func (w *world) clipFile(b *store.BulkRows, id, userID, kind string, c poolClip, us int64, public bool) {
+	f := store.File{ID: id, UserID: userID, Kind: kind, Origin: "gen", ContentType: c.contentType, Size: c.size,
+		StorageKey: c.key, CreatedAt: at(us)}
 	if public {
-		publicKey = c.key
+		f.PublicKey = c.key
 	}
 	if kind == "video" {
-		wd, ht = c.width, c.height
+		f.Width, f.Height = c.width, c.height
 	}
-	b.add(tFiles, id, userID, kind, "gen", c.contentType, c.size, c.key, wd, ht, c.durationMS,
-		nil, nil, nil, publicKey, nil, nil, nil, nil, at)
+	b.Files = append(b.Files, store.BulkFile{File: f, DurationMS: c.durationMS})
 }
 
 // postKind draws the media kind of a post.

@@ -150,3 +150,131 @@ func TestListLikedFeeds(t *testing.T) {
 		}
 	})
 }
+
+// race runs fn on n goroutines released at once, so they really overlap.
+func race(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			fn(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+}
+
+// likeState is a post's counter and its number of like rows among users.
+func likeState(t *testing.T, s *store.Store, feedID string, users []store.Profile) (count, rows int) {
+	t.Helper()
+	f, err := s.GetFeed(context.Background(), feedID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		liked, err := s.IsLiked(context.Background(), feedID, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if liked {
+			rows++
+		}
+	}
+	return f.LikedNumber, rows
+}
+
+// TestLikeSameUserConcurrently is bug 19: the like that loses the race of
+// one user's simultaneous likes must still answer a count that includes
+// the like (never liked=true with likedNumber 0), and the post ends with
+// exactly one like; the same for simultaneous unlikes and zero.
+func TestLikeSameUserConcurrently(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		owner, fan := newUser(t, s), newUser(t, s)
+		const n = 32
+		for round := range 3 { // a fresh post each round: each race starts at zero
+			f := newFeed(t, s, owner.ID, store.MediaImage)
+			race(n, func(int) {
+				if got, err := s.LikeFeed(ctx, f.ID, fan.ID); err != nil || got != 1 {
+					t.Errorf("round %d: like answered %d, %v; want 1", round, got, err)
+				}
+			})
+			if count, rows := likeState(t, s, f.ID, []store.Profile{fan}); count != 1 || rows != 1 {
+				t.Fatalf("round %d after likes: likedNumber %d, rows %d", round, count, rows)
+			}
+			race(n, func(int) {
+				if got, err := s.UnlikeFeed(ctx, f.ID, fan.ID); err != nil || got != 0 {
+					t.Errorf("round %d: unlike answered %d, %v; want 0", round, got, err)
+				}
+			})
+			if count, rows := likeState(t, s, f.ID, []store.Profile{fan}); count != 0 || rows != 0 {
+				t.Fatalf("round %d after unlikes: likedNumber %d, rows %d", round, count, rows)
+			}
+		}
+	})
+}
+
+// TestLikeStorm: many users like one post at once (twice each), then take
+// it back at once; every answer includes the caller's own change and the
+// counter ends equal to the like rows.
+func TestLikeStorm(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		owner := newUser(t, s)
+		f := newFeed(t, s, owner.ID, store.MediaImage)
+		fans := make([]store.Profile, 40)
+		for i := range fans {
+			fans[i] = newUser(t, s)
+		}
+		race(2*len(fans), func(i int) {
+			if got, err := s.LikeFeed(ctx, f.ID, fans[i/2].ID); err != nil || got < 1 || got > len(fans) {
+				t.Errorf("like answered %d, %v", got, err)
+			}
+		})
+		if count, rows := likeState(t, s, f.ID, fans); count != len(fans) || rows != len(fans) {
+			t.Fatalf("after the storm: likedNumber %d, rows %d, want %d", count, rows, len(fans))
+		}
+		race(len(fans)/2, func(i int) {
+			if got, err := s.UnlikeFeed(ctx, f.ID, fans[i].ID); err != nil || got < 0 || got >= len(fans) {
+				t.Errorf("unlike answered %d, %v", got, err)
+			}
+		})
+		if count, rows := likeState(t, s, f.ID, fans); count != len(fans)/2 || rows != len(fans)/2 {
+			t.Fatalf("after the unlikes: likedNumber %d, rows %d, want %d", count, rows, len(fans)/2)
+		}
+	})
+}
+
+// TestLikeHiddenOrMissingWritesNothing: a refused like leaves no like row
+// and no counter change behind, and unliking never goes below zero.
+func TestLikeHiddenOrMissingWritesNothing(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		owner, fan := newUser(t, s), newUser(t, s)
+		for _, flag := range []string{store.FlagNSFW, store.FlagDuplicate} {
+			hidden := newFeed(t, s, owner.ID, store.MediaImage, flag)
+			for _, u := range []store.Profile{fan, owner} {
+				if n, err := s.LikeFeed(ctx, hidden.ID, u.ID); !errors.Is(err, store.ErrNotFound) {
+					t.Fatalf("like %s post: %d %v", flag, n, err)
+				}
+			}
+			if count, rows := likeState(t, s, hidden.ID, []store.Profile{fan, owner}); count != 0 || rows != 0 {
+				t.Fatalf("%s post after refused likes: likedNumber %d, rows %d", flag, count, rows)
+			}
+			if n, err := s.UnlikeFeed(ctx, hidden.ID, fan.ID); err != nil || n != 0 {
+				t.Fatalf("unlike %s post: %d %v", flag, n, err)
+			}
+		}
+		missing := uuid.NewString()
+		if _, err := s.LikeFeed(ctx, missing, fan.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("like missing: %v", err)
+		}
+		if liked, err := s.IsLiked(ctx, missing, fan.ID); err != nil || liked {
+			t.Fatalf("like row for a missing post: %v %v", liked, err)
+		}
+	})
+}
