@@ -79,22 +79,25 @@ func rawSequences() map[string]Seq {
 		}},
 		"featured": {Query: func(r *Req) (string, []any) { return store.FeaturedFeedRowsSQL(featuredMax, "") }},
 		"feed-id":  {Query: func(r *Req) (string, []any) { return store.FeedRowByIDSQL(r.Fx.FeedID, "") }},
-		// store.LikeFeed: one transaction; the counter moves only when the
-		// INSERT inserted.
-		"like": {Tx: true, Stmts: []Stmt{
-			{"SELECT liked_number FROM feeds WHERE id = ? AND is_public", pairFeed},
-			{`INSERT INTO likes (feed_id, user_id, created_at) VALUES (?, ?, ?)
-			ON CONFLICT (feed_id, user_id) DO NOTHING`, func(r *Req) []any { return []any{r.Pair.Feed, r.Pair.User, nowMicros()} }},
-			{"UPDATE feeds SET liked_number = liked_number + 1 WHERE id = ?", ifAffected(1, pairFeed)},
-			{"SELECT liked_number FROM feeds WHERE id = ?", ifAffected(1, pairFeed)},
-		}},
-		// store.UnlikeFeed.
-		"unlike": {Tx: true, Stmts: []Stmt{
-			{"SELECT liked_number FROM feeds WHERE id = ?", pairFeed},
-			{"DELETE FROM likes WHERE feed_id = ? AND user_id = ?", func(r *Req) []any { return []any{r.Pair.Feed, r.Pair.User} }},
-			{"UPDATE feeds SET liked_number = liked_number - 1 WHERE id = ? AND liked_number > 0", ifAffected(1, pairFeed)},
-			{"SELECT liked_number FROM feeds WHERE id = ?", ifAffected(1, pairFeed)},
-		}},
+		// store.LikeFeed on Postgres: one data-modifying statement
+		// (likePostgres in internal/store/likes.go).
+		"like": {Stmts: []Stmt{{`WITH post AS (
+	SELECT id FROM feeds WHERE id = ? AND is_public
+), ins AS (
+	INSERT INTO likes (feed_id, user_id, created_at) SELECT id, ?::text, ?::bigint FROM post
+	ON CONFLICT (feed_id, user_id) DO NOTHING
+	RETURNING feed_id
+)
+UPDATE feeds SET liked_number = liked_number + (SELECT COUNT(*) FROM ins)
+WHERE id IN (SELECT id FROM post)
+RETURNING liked_number`, func(r *Req) []any { return []any{r.Pair.Feed, r.Pair.User, nowMicros()} }}}},
+		// store.UnlikeFeed on Postgres (unlikePostgres).
+		"unlike": {Stmts: []Stmt{{`WITH del AS (
+	DELETE FROM likes WHERE feed_id = ? AND user_id = ? RETURNING feed_id
+)
+UPDATE feeds SET liked_number = GREATEST(liked_number - (SELECT COUNT(*) FROM del), 0)
+WHERE id = ?
+RETURNING liked_number`, func(r *Req) []any { return []any{r.Pair.Feed, r.Pair.User, r.Pair.Feed} }}}},
 		// store.GetProfile, then store.GetFile of the avatar when there is one.
 		"profile": {Stmts: []Stmt{
 			{"SELECT " + profileCols + " FROM profiles WHERE id = ?", func(r *Req) []any { return []any{r.Fx.User} }},

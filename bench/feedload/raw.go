@@ -72,18 +72,6 @@ func fixed(args ...any) func(*Req) []any {
 	return func(*Req) []any { return args }
 }
 
-func pairFeed(r *Req) []any { return []any{r.Pair.Feed} }
-
-// ifAffected runs args only when statement stmt changed a row.
-func ifAffected(stmt int, args func(*Req) []any) func(*Req) []any {
-	return func(r *Req) []any {
-		if r.Affected(stmt) == 0 {
-			return nil
-		}
-		return args(r)
-	}
-}
-
 // ifRows runs args only when statement stmt returned rows.
 func ifRows(stmt int, args func(*Req) []any) func(*Req) []any {
 	return func(r *Req) []any {
@@ -102,22 +90,6 @@ func orNil(id string) []any {
 }
 
 func nowMicros() int64 { return time.Now().UnixMicro() }
-
-// uniq joins lists, dropping empty and repeated ids (the store's
-// nonEmptyUnique).
-func uniq(lists ...[]string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, l := range lists {
-		for _, s := range l {
-			if s != "" && !seen[s] {
-				seen[s] = true
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
 
 // nonEmpty drops empty ids but keeps repeats.
 func nonEmpty(l []string) []string {
