@@ -23,8 +23,8 @@ const (
 // timeout and the connection is closed. http.Server.ReadTimeout cannot do
 // this, because it would also bound requests without a body.
 //
-// The deadline is lifted as soon as the body has been read to the end,
-// failed or been closed, and is never set for requests without a body. That
+// The deadline is lifted as soon as the body has been read to the end or
+// closed, and is never set for requests without a body. That
 // matters for streaming responses (SSE): once the body is consumed the
 // server keeps a background read on the connection to notice the client
 // leaving, and a deadline firing there would cancel the request's context
@@ -68,7 +68,9 @@ type deadlineBody struct {
 
 func (b *deadlineBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err != nil { // io.EOF, or the body failed: either way no more reading
+	// Only the end lifts it: after a timeout or a broken body the server
+	// still reads (to discard the rest), and that read must stay bounded.
+	if err == io.EOF {
 		b.lift()
 	}
 	return n, err
