@@ -46,7 +46,15 @@ func classify(err error) *apperr.Error {
 
 // writeError answers with {"message", "error"?}. Internal errors are
 // logged with the request id and never described to the client.
+//
+// An error caused by the client going away (see middleware.ClientGone) is
+// not a server fault: it is recorded as 499, with no error log and no body,
+// since nobody is left to read one.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if middleware.ClientGone(r, err) {
+		w.WriteHeader(middleware.StatusClientClosedRequest)
+		return
+	}
 	e := classify(err)
 	status := statusOf[e.Kind]
 	if status >= 500 {
