@@ -95,6 +95,8 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildAgent(ctx); err != nil {
 		return err
 	}
+	// Bodies get their own per-route read deadlines in the middleware
+	// (BodyReadTimeout); a ReadTimeout here would also cut SSE streams.
 	a.http = &http.Server{Addr: a.cfg.Addr, Handler: a.api.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	return nil

@@ -15,10 +15,11 @@ import (
 	"github.com/kira-art/kira/internal/httpapi"
 )
 
-// benchHandler is the real router and middleware chain, logging JSON at
-// info level as the binary does (to io.Discard). /health touches no
-// dependency, so the server is built without a store.
-func benchHandler(b *testing.B) http.Handler {
+// bareHandler is the real router and middleware chain, logging JSON at
+// info level as the binary does (to io.Discard), built without a store: it
+// serves only what touches no dependency (/health, the middleware's own
+// answers).
+func bareHandler(b testing.TB) http.Handler {
 	b.Helper()
 	dir := b.TempDir()
 	cfg, err := config.FromLookup(func(k string) (string, bool) {
@@ -43,7 +44,7 @@ func (w *discardWriter) WriteHeader(int)             {}
 // process: request id, access log, recover, CORS, body limit, metrics, mux
 // and the handler.
 func BenchmarkHealthChain(b *testing.B) {
-	h := benchHandler(b)
+	h := bareHandler(b)
 	req := httptest.NewRequest(http.MethodGet, "/health", nil)
 	req.Header.Set("Origin", "http://localhost:3000")
 	w := &discardWriter{h: http.Header{}}
@@ -58,7 +59,7 @@ func BenchmarkHealthChain(b *testing.B) {
 // BenchmarkHealthHTTP adds the real net/http server and a keep-alive client
 // over loopback; the client's own cost is included.
 func BenchmarkHealthHTTP(b *testing.B) {
-	srv := httptest.NewServer(benchHandler(b))
+	srv := httptest.NewServer(bareHandler(b))
 	b.Cleanup(srv.Close)
 	client := srv.Client()
 	b.ReportAllocs()
