@@ -103,6 +103,9 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.api.LoadFilterPresets(ctx); err != nil {
 		return err
 	}
+	// Bodies get their own per-route read deadlines in the middleware
+	// (BodyReadTimeout), generous for uploads; one ReadTimeout here could not
+	// tell an upload from a JSON body.
 	a.http = &http.Server{Addr: a.cfg.Addr, Handler: a.api.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 	return nil

@@ -49,7 +49,15 @@ func classify(err error) *apperr.Error {
 
 // writeError answers with {"message", "error"?}. Internal errors are
 // logged with the request id and never described to the client.
+//
+// An error caused by the client going away (see middleware.ClientGone) is
+// not a server fault: it is recorded as 499, with no error log and no body,
+// since nobody is left to read one.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if middleware.ClientGone(r, err) {
+		w.WriteHeader(middleware.StatusClientClosedRequest)
+		return
+	}
 	e := classify(err)
 	status := statusOf[e.Kind]
 	if status >= 500 {
@@ -85,15 +93,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		buf.b = enc.Bytes()
 	}
 	h := w.Header()
-	h["Content-Type"] = jsonContentType
+	h["Content-Type"] = jsonContentType[:1:1] // capped: an append elsewhere copies, never shares
 	h["Content-Length"] = []string{strconv.Itoa(len(buf.b))}
 	w.WriteHeader(status)
 	if _, err := w.Write(buf.b); err != nil {
 		slog.Debug("write response", "err", err)
 	}
 }
-
-var jsonContentType = []string{"application/json; charset=utf-8"}
 
 // jsonBuffer is a reusable response body; buffers that grew past
 // maxPooledJSON (a huge timeline) are dropped rather than kept alive.

@@ -121,6 +121,7 @@ func (s *Server) Handler() http.Handler {
 		middleware.AccessLog(s.log),
 		middleware.Recover(s.log),
 		middleware.CORS(middleware.CORSConfig{AllowAnyOrigin: s.Config.Dev(), Origins: s.Config.AllowedOrigins()}),
+		middleware.BodyReadTimeout(middleware.JSONBodyTimeout, middleware.UploadBodyTimeout, "/upload"),
 		middleware.BodyLimit(s.Config.MaxBodyBytes, "/upload"),
 	)
 }

@@ -11,58 +11,68 @@ import (
 // pattern, status, bytes, duration_ms, request_id, user_id and remote.
 //
 // Status >= 500 is logged at warn, not error: the error mapper logs the
-// cause at error level, and one error per failure is enough. AccessLog also
-// installs the per-request holder that SetUserID writes into, so it must run
-// outside the auth layer.
+// cause at error level, and one error per failure is enough. A request whose
+// client went away (status 499, see finalStatus) is logged at debug: it is
+// routine, not a fault. AccessLog also installs the per-request state that
+// SetUserID writes into and the one status-recording writer of the chain,
+// so it must run outside the auth layer, Recover and Metrics.
 func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
-			ctx, _ := withState(r.Context())
-			r = r.WithContext(ctx)
-			sw := newStatusWriter(w)
+			r, s := withState(r)
+			s.sw = statusWriter{ResponseWriter: w}
 			completed := false
 			// Deferred so a request whose handler panics past Recover (or
 			// aborts with http.ErrAbortHandler) is still logged; the panic
 			// itself keeps unwinding.
 			defer func() {
-				logRequest(logger, r, sw, start, completed)
+				logRequest(logger, r, s, completed)
 			}()
-			next.ServeHTTP(sw, r)
+			next.ServeHTTP(&s.sw, r)
 			completed = true
 		})
 	}
 }
 
-func logRequest(logger *slog.Logger, r *http.Request, sw *statusWriter, start time.Time, completed bool) {
-	ctx := r.Context()
-	// A handler that panics before writing leaves the client with a 500 or
-	// a dropped connection, never the implicit 200.
-	status := sw.statusOr(http.StatusOK)
-	if !completed && !sw.written() {
-		status = http.StatusInternalServerError
+func logRequest(logger *slog.Logger, r *http.Request, s *reqState, completed bool) {
+	status := finalStatus(r, &s.sw, completed)
+	level := slog.LevelInfo
+	switch {
+	case status == StatusClientClosedRequest:
+		level = slog.LevelDebug
+	case status >= 500:
+		level = slog.LevelWarn
 	}
-	route := patternFrom(ctx)
+	// The handler is called directly, with no source position: Logger
+	// would take a stack trace (runtime.Callers) per line for a source
+	// that is always this function.
+	h := logger.Handler()
+	if !h.Enabled(s, level) {
+		return
+	}
+	s.mu.Lock()
+	route, userID := s.pattern, s.userID
+	s.mu.Unlock()
 	if route == "" {
 		route = r.Pattern // set only when AccessLog wraps the mux directly
 	}
-	level := slog.LevelInfo
-	if status >= 500 {
-		level = slog.LevelWarn
-	}
-	attrs := []slog.Attr{
+	attrs := [...]slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.String("route", route),
 		slog.Int("status", status),
-		slog.Int64("bytes", sw.bytes),
-		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-		slog.String("request_id", RequestIDFrom(ctx)),
-		slog.String("user_id", UserIDFrom(ctx)),
+		slog.Int64("bytes", s.sw.bytes),
+		slog.Float64("duration_ms", float64(time.Since(s.start).Microseconds())/1000),
+		slog.String("request_id", s.id),
+		slog.String("user_id", userID),
 		slog.String("remote", r.RemoteAddr),
+		slog.Bool("aborted", true),
 	}
-	if !completed {
-		attrs = append(attrs, slog.Bool("aborted", true))
+	n := len(attrs)
+	if completed {
+		n-- // "aborted" only appears when true
 	}
-	logger.LogAttrs(ctx, level, "http request", attrs...)
+	rec := slog.NewRecord(time.Now(), level, "http request", 0)
+	rec.AddAttrs(attrs[:n]...)
+	_ = h.Handle(s, rec) // a handler that cannot write has nowhere to report it either
 }

@@ -18,11 +18,15 @@ type CORSConfig struct {
 	Origins []string
 }
 
-const (
-	corsAllowMethods  = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
-	corsAllowHeaders  = "Authorization, Content-Type, Last-Event-ID, X-Request-Id"
-	corsExposeHeaders = "X-Request-Id"
-	corsMaxAge        = "600"
+// The CORS header values, built once. Responses share these slices: they
+// are assigned with cap == len, so an Add elsewhere copies instead of
+// writing into them, and nothing edits header values in place.
+var (
+	corsVaryOrigin    = []string{"Origin"}
+	corsAllowMethods  = []string{"GET, POST, PUT, PATCH, DELETE, OPTIONS"}
+	corsAllowHeaders  = []string{"Authorization, Content-Type, Last-Event-ID, X-Request-Id"}
+	corsExposeHeaders = []string{"X-Request-Id"}
+	corsMaxAge        = []string{"600"}
 )
 
 // CORS answers preflight requests itself and adds CORS headers to responses
@@ -36,27 +40,36 @@ const (
 // disallowed one a bare 204, which the browser treats as a refusal.
 // Non-preflight requests from disallowed origins pass through without CORS
 // headers, so the browser withholds the response from the page.
+//
+// Headers are assigned by canonical key with the precomputed values above
+// (and the request's own Origin slice), so the common path allocates
+// nothing.
 func CORS(cfg CORSConfig) func(http.Handler) http.Handler {
 	allowed := newOriginMatcher(cfg)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
-			h.Add("Vary", "Origin")
-			origin := r.Header.Get("Origin")
-			ok := origin != "" && allowed(origin)
+			if v, ok := h["Vary"]; ok {
+				h["Vary"] = append(v, "Origin")
+			} else {
+				h["Vary"] = corsVaryOrigin[:1:1]
+			}
+			origin := r.Header["Origin"]
+			ok := len(origin) > 0 && origin[0] != "" && allowed(origin[0])
+			if ok {
+				h["Access-Control-Allow-Origin"] = origin[:1:1]
+			}
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				if ok {
-					h.Set("Access-Control-Allow-Origin", origin)
-					h.Set("Access-Control-Allow-Methods", corsAllowMethods)
-					h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
-					h.Set("Access-Control-Max-Age", corsMaxAge)
+					h["Access-Control-Allow-Methods"] = corsAllowMethods[:1:1]
+					h["Access-Control-Allow-Headers"] = corsAllowHeaders[:1:1]
+					h["Access-Control-Max-Age"] = corsMaxAge[:1:1]
 				}
 				w.WriteHeader(http.StatusNoContent)
 				return
 			}
 			if ok {
-				h.Set("Access-Control-Allow-Origin", origin)
-				h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
+				h["Access-Control-Expose-Headers"] = corsExposeHeaders[:1:1]
 			}
 			next.ServeHTTP(w, r)
 		})

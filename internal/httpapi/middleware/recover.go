@@ -20,7 +20,7 @@ import (
 func Recover(logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			sw := newStatusWriter(w)
+			sw, inner := stateFrom(r.Context()).writer(w)
 			defer func() {
 				p := recover()
 				if p == nil {
@@ -44,7 +44,7 @@ func Recover(logger *slog.Logger) func(http.Handler) http.Handler {
 				clearEntityHeaders(w.Header())
 				writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
 			}()
-			next.ServeHTTP(sw, r)
+			next.ServeHTTP(inner, r)
 		})
 	}
 }

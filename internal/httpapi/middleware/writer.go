@@ -19,6 +19,9 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int   // final status; 0 until the header is committed
 	bytes  int64 // body bytes passed to Write/ReadFrom
+	// writeFailed is set when a write to the client failed, which in
+	// net/http means the connection is gone.
+	writeFailed bool
 }
 
 func newStatusWriter(w http.ResponseWriter) *statusWriter {
@@ -52,6 +55,9 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 	}
 	n, err := w.ResponseWriter.Write(p)
 	w.bytes += int64(n)
+	if err != nil {
+		w.writeFailed = true
+	}
 	return n, err
 }
 
@@ -63,7 +69,7 @@ func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
 	}
 	n, err := io.Copy(w.ResponseWriter, r)
 	w.bytes += n
-	return n, err
+	return n, err // an error may be the source's, so it does not mark the client gone
 }
 
 // Flush sends buffered data to the client; SSE streams call it after every
@@ -74,7 +80,9 @@ func (w *statusWriter) Flush() {
 	}
 	// http.Flusher has no error result; a writer that cannot flush just
 	// keeps buffering, which is the most we can do.
-	_ = http.NewResponseController(w.ResponseWriter).Flush()
+	if http.NewResponseController(w.ResponseWriter).Flush() != nil {
+		w.writeFailed = true
+	}
 }
 
 // Hijack hands the connection to the caller (websocket upgrades).

@@ -21,7 +21,8 @@ func fullChain(t *testing.T, h http.Handler) http.Handler {
 	logger, _ := newTestLogger()
 	m := NewMetrics(prometheus.NewRegistry())
 	return Chain(m.Middleware(h), RequestID, AccessLog(logger), Recover(logger),
-		CORS(CORSConfig{AllowAnyOrigin: true}), BodyLimit(1<<20))
+		CORS(CORSConfig{AllowAnyOrigin: true}), BodyReadTimeout(JSONBodyTimeout, UploadBodyTimeout, "/upload"),
+		BodyLimit(1<<20, "/upload"))
 }
 
 // An SSE-style handler flushes and then blocks; the client must receive the
