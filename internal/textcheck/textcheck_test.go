@@ -25,7 +25,7 @@ func TestJSON(t *testing.T) {
 		{`"\u0000"`, "", ReasonNUL, false},
 		{`["ok","\u0000"]`, "[1]", ReasonNUL, false},
 		{`{"a":"\u0000"`, "a", ReasonNUL, false}, // truncated after the bad string: still found
-		{`{"a":}` + "\xff", "", "", false},        // syntax errors are the decoder's
+		{`{"a":}` + "\xff", "", "", false},       // syntax errors are the decoder's
 		{`{"u":"\uFFFD real replacement char"}`, "", "", false},
 	} {
 		p := JSON([]byte(c.in))
