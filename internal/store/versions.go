@@ -210,13 +210,25 @@ func (s *Store) attachTasks(ctx context.Context, vs []Version, index map[string]
 	return rows.Err()
 }
 
+// ErrMessageNotFound is returned (wrapping ErrNotFound) by SaveVersion when
+// the message is not in the thread: a version belongs to a message.
+var ErrMessageNotFound = fmt.Errorf("message not in thread: %w", ErrNotFound)
+
 // SaveVersion records outputs produced outside a run (POST /agent/task):
 // images are appended to the message's version and tasks inserted with it,
-// in one transaction.
+// in one transaction. The message must be in the thread (checked in the
+// same transaction, so a message deleted meanwhile gets no version);
+// otherwise ErrMessageNotFound.
 func (s *Store) SaveVersion(ctx context.Context, userID, threadID, messageID string, images []VersionImage, tasks []MediaTask) (Version, error) {
 	var id string
 	err := s.inTx(ctx, func(c conn) error {
-		var err error
+		var one int
+		err := c.row(ctx, "SELECT 1 FROM messages WHERE thread_id = ? AND id = ?", threadID, messageID).Scan(&one)
+		if err = mapErr(err); errors.Is(err, ErrNotFound) {
+			return ErrMessageNotFound
+		} else if err != nil {
+			return err
+		}
 		id, err = saveVersionWithTasks(ctx, c, Message{UserID: userID, ThreadID: threadID, ID: messageID}, images, tasks)
 		return err
 	})
