@@ -86,6 +86,21 @@ func (s *Store) ListMessagesBefore(ctx context.Context, threadID, messageID stri
 	return scanMessages(err, rows)
 }
 
+// ListMessagesThrough returns the messages up to and including messageID,
+// oldest first (the history behind a post); ErrNotFound when that message
+// is not in the thread.
+func (s *Store) ListMessagesThrough(ctx context.Context, threadID, messageID string) ([]Message, error) {
+	var at int64
+	err := s.reader().row(ctx, "SELECT created_at FROM messages WHERE thread_id = ? AND id = ?", threadID, messageID).Scan(&at)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	rows, err := s.reader().query(ctx, "SELECT "+messageColumns+` FROM messages
+		WHERE thread_id = ? AND (created_at < ? OR (created_at = ? AND id <= ?))
+		ORDER BY created_at, id`, threadID, at, at, messageID)
+	return scanMessages(err, rows)
+}
+
 func insertMessage(ctx context.Context, c conn, m Message, ts time.Time) error {
 	if m.Format == "" {
 		m.Format = FormatV5

@@ -119,9 +119,25 @@ func (s *Store) ListVersions(ctx context.Context, threadID string) ([]Version, e
 	return s.listVersions(ctx, "thread_id = ?", threadID)
 }
 
-func (s *Store) listVersions(ctx context.Context, where string, arg any) ([]Version, error) {
+// ListVersionsThrough returns the versions of the messages up to and
+// including messageID, in the order of ListVersions: the outputs behind a
+// post, none from later turns (the same cut as ListMessagesThrough). A
+// version whose message is gone is left out; ErrNotFound when messageID is
+// not in the thread.
+func (s *Store) ListVersionsThrough(ctx context.Context, threadID, messageID string) ([]Version, error) {
+	var at int64
+	err := s.reader().row(ctx, "SELECT created_at FROM messages WHERE thread_id = ? AND id = ?", threadID, messageID).Scan(&at)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return s.listVersions(ctx, `thread_id = ? AND message_id IN (SELECT id FROM messages
+		WHERE thread_id = ? AND (created_at < ? OR (created_at = ? AND id <= ?)))`,
+		threadID, threadID, at, at, messageID)
+}
+
+func (s *Store) listVersions(ctx context.Context, where string, args ...any) ([]Version, error) {
 	rows, err := s.reader().query(ctx, "SELECT id, user_id, thread_id, message_id, created_at FROM versions WHERE "+
-		where+" ORDER BY created_at, id", arg)
+		where+" ORDER BY created_at, id", args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
