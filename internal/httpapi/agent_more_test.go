@@ -23,6 +23,7 @@ func TestAgentTaskSavesVersionAndQueuesPending(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		expect(t, e.do("POST", "/agent/chatMessage/"+id, u.Token, map[string]any{"message": textMessage("a1", "assistant", "here")}), 200)
 		body := map[string]any{"threadId": id, "messageId": "a1",
 			"images": []any{map[string]any{"imageId": mine}},
 			"videos": []any{map[string]any{"prompt": "waves", "duration": 10, "ratio": "16:9", "status": "pending"}},
@@ -37,6 +38,7 @@ func TestAgentTaskSavesVersionAndQueuesPending(t *testing.T) {
 		}
 		expect(t, e.do("POST", "/agent/task", u.Token, body), 200).json(t, &out)
 		v := out.Version
+		videoTask, _ := v.Videos[0]["taskId"].(string)
 		if v.MessageID != "a1" || len(v.Images) != 1 || len(v.Videos) != 1 || len(v.Audios) != 1 ||
 			v.Videos[0]["status"] != "pending" || v.Videos[0]["duration"] != float64(10) || v.Audios[0]["instrumental"] != true {
 			t.Fatalf("version %+v", v)
@@ -50,14 +52,29 @@ func TestAgentTaskSavesVersionAndQueuesPending(t *testing.T) {
 			{map[string]any{"threadId": id, "messageId": "bad id!"}, 400, "messageId"},
 			{map[string]any{"threadId": id, "messageId": "a2", "videos": []any{map[string]any{"prompt": "x", "duration": 7}}}, 400, "duration"},
 			{map[string]any{"threadId": uuid.NewString(), "messageId": "a2"}, 404, "thread"},
+			// A message that is not in the thread gets no version.
+			{map[string]any{"threadId": id, "messageId": "nosuch"}, 404, `messageId: message "nosuch"`},
+			{map[string]any{"threadId": id, "messageId": "nosuch", "videos": []any{map[string]any{"prompt": "x"}}}, 404, "messageId"},
+			// Unknown statuses and unknown existing tasks are refused, not skipped.
+			{map[string]any{"threadId": id, "messageId": "a1", "videos": []any{map[string]any{"prompt": "x", "status": "done"}}}, 400, "videos[0].status"},
+			{map[string]any{"threadId": id, "messageId": "a1", "audios": []any{map[string]any{"prompt": "x", "status": "completed"}}}, 400, "audios[0].taskId"},
+			{map[string]any{"threadId": id, "messageId": "a1", "videos": []any{map[string]any{"taskId": uuid.NewString(), "status": "completed"}}}, 404, "videos[0].taskId"},
+			{map[string]any{"threadId": id, "messageId": "a1", "audios": []any{map[string]any{"taskId": videoTask, "status": "processing"}}}, 404, "audios[0].taskId"},
 		}
 		for _, c := range bad {
 			expectError(t, e.bad("POST", "/agent/task", u.Token, c.body), c.status, c.want)
 		}
 		expect(t, e.do("POST", "/agent/task", other.Token, map[string]any{"threadId": id, "messageId": "a3"}), 404)
 		vs, _ := e.store.ListVersions(ctx, id)
-		if len(vs) != 1 {
-			t.Fatalf("bad input created versions: %d", len(vs))
+		if len(vs) != 1 || len(vs[0].Tasks) != 2 {
+			t.Fatalf("bad input created versions or tasks: %d %+v", len(vs), vs)
+		}
+		// A known task of the caller in a known status is accepted and changes nothing.
+		known := map[string]any{"threadId": id, "messageId": "a1",
+			"videos": []any{map[string]any{"taskId": videoTask, "status": "processing"}}}
+		expect(t, e.do("POST", "/agent/task", u.Token, known), 200)
+		if vs, _ := e.store.ListVersions(ctx, id); len(vs) != 1 || len(vs[0].Tasks) != 2 {
+			t.Fatalf("a known task entry changed the version: %+v", vs)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -36,7 +37,12 @@ type mediaInput struct {
 	Title         string   `json:"title"`
 	Instrumental  *bool    `json:"instrumental"`
 	Status        string   `json:"status"`
+	TaskID        string   `json:"taskId"`
 }
+
+// taskStatuses are the Video/Audio statuses (API.md §1); any other is a 400.
+var taskStatuses = map[string]bool{"pending": true, "processing": true, "completed": true, "failed": true,
+	"cancelled": true, "insufficient_credits": true, "insufficient_plan": true}
 
 const maxTaskItems = 16
 
@@ -73,11 +79,20 @@ func (h agentHandlers) saveTask(w http.ResponseWriter, r *http.Request) {
 		audios, err = pendingTasks(b.Audios, "audio", "audios")
 		tasks = append(tasks, audios...)
 	}
+	if err == nil {
+		err = h.knownTasks(r, b.Videos, "video", "videos")
+	}
+	if err == nil {
+		err = h.knownTasks(r, b.Audios, "audio", "audios")
+	}
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
 	v, err := h.s.Store.SaveVersion(r.Context(), uid, threadID, b.MessageID, images, tasks)
+	if errors.Is(err, store.ErrMessageNotFound) {
+		err = apperr.NotFoundf("messageId: message %q is not in the thread", b.MessageID)
+	}
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
@@ -85,14 +100,43 @@ func (h agentHandlers) saveTask(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, view.VersionOne{Version: h.s.Views.Version(v)})
 }
 
+// knownTasks checks the entries that describe existing tasks (any status
+// but pending): each must name, by taskId, a task of the caller of that
+// kind, else 404 naming it. Nothing is changed for them; they are accepted
+// so a client can send a whole tool output back.
+func (h agentHandlers) knownTasks(r *http.Request, items []json.RawMessage, kind, field string) error {
+	for i, raw := range items {
+		var in mediaInput
+		_ = json.Unmarshal(raw, &in) // pendingTasks has refused what does not decode
+		if in.Status == "" || in.Status == "pending" {
+			continue
+		}
+		if in.TaskID == "" {
+			return apperr.Invalidf("%s[%d].taskId: is required for an existing %s (status %s)", field, i, kind, in.Status)
+		}
+		t, err := h.s.Store.FeedSourceTask(r.Context(), in.TaskID)
+		if errors.Is(err, store.ErrNotFound) || err == nil && (t.UserID != userID(r) || t.Kind != kind) {
+			return apperr.NotFoundf("%s[%d].taskId: %s task %q not found", field, i, kind, in.TaskID)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // pendingTasks turns pending Video/Audio entries into tasks to queue;
-// entries in any other status describe existing tasks and are skipped.
+// entries in another known status describe existing tasks (knownTasks
+// checks them) and an unknown status is a 400.
 func pendingTasks(items []json.RawMessage, kind, field string) ([]store.MediaTask, error) {
 	var out []store.MediaTask
 	for i, raw := range items {
 		var in mediaInput
 		if err := json.Unmarshal(raw, &in); err != nil {
 			return nil, apperr.Invalidf("%s[%d]: must be a %s object", field, i, kind)
+		}
+		if in.Status != "" && !taskStatuses[in.Status] {
+			return nil, apperr.Invalidf("%s[%d].status: must be one of pending, processing, completed, failed, cancelled, insufficient_credits, insufficient_plan", field, i)
 		}
 		if in.Status != "" && in.Status != "pending" {
 			continue

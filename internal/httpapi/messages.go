@@ -49,15 +49,24 @@ func (h messageHandlers) rewind(w http.ResponseWriter, r *http.Request) {
 	h.respond(w, r, msgs, notFoundAs(err, "message not found"))
 }
 
+// rewrite is the write-back of one converted row: read is the body the
+// conversion was made from, so the store only replaces that exact body.
+type rewrite struct {
+	threadID, id string
+	read, v5     []byte
+}
+
 // respond converts stored rows to v5 (STREAMING.md §4) and schedules the
-// write-back of converted v4 rows, which is idempotent.
+// write-back of converted v4 rows, conditional on each row still holding
+// the body that was read (so a row edited meanwhile is kept, and a row
+// once rewritten is v5-shaped and never scheduled again).
 func (h messageHandlers) respond(w http.ResponseWriter, r *http.Request, rows []store.Message, err error) {
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
 	out := make([]json.RawMessage, 0, len(rows))
-	var rewrites []store.Message
+	var rewrites []rewrite
 	for _, row := range rows {
 		m, wasV4, err := uimsg.Parse(row.Body)
 		if err != nil {
@@ -70,7 +79,7 @@ func (h messageHandlers) respond(w http.ResponseWriter, r *http.Request, rows []
 		if wasV4 || row.Format == store.FormatV4 {
 			m.CreatedAt = nil
 			if body, err := json.Marshal(m); err == nil {
-				rewrites = append(rewrites, store.Message{ThreadID: row.ThreadID, ID: row.ID, Body: body})
+				rewrites = append(rewrites, rewrite{threadID: row.ThreadID, id: row.ID, read: row.Body, v5: body})
 			}
 		}
 		m.CreatedAt, _ = json.Marshal(view.Time(row.CreatedAt))
@@ -84,7 +93,7 @@ func (h messageHandlers) respond(w http.ResponseWriter, r *http.Request, rows []
 	if len(rewrites) > 0 {
 		h.s.goBackground("rewrite v4 messages", func(ctx context.Context) error {
 			for _, m := range rewrites {
-				if err := h.s.Store.RewriteV4Message(ctx, m.ThreadID, m.ID, m.Body); err != nil {
+				if _, err := h.s.Store.RewriteV4Message(ctx, m.threadID, m.id, m.read, m.v5); err != nil {
 					return err
 				}
 			}

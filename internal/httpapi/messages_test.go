@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/uimsg"
 )
 
 type messagesBody struct {
@@ -167,6 +168,94 @@ func TestChatMessageWithImagesMakesVersion(t *testing.T) {
 		expect(t, e.do("GET", "/thread/threads", u.Token, nil), 200).json(t, &threads)
 		if threads.Threads[0]["thumbImageUrl"] == nil {
 			t.Fatal("thread thumbnail not set from the version image")
+		}
+	})
+}
+
+// TestShapeDetectedV4RowIsRewrittenOnce: a row written by ai@4.3 (content
+// and parts together, attachments) under format 'v5' is detected by its
+// shape, rewritten once, and not scheduled again on the next read.
+func TestShapeDetectedV4RowIsRewrittenOnce(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		u := e.newUser()
+		id := e.newThread(u, "old chat")
+		v4 := `{"id":"old1","role":"user","content":"what is this","parts":[{"type":"text","text":"what is this"}],` +
+			`"experimental_attachments":[{"name":"a.png","contentType":"image/png","url":"https://cdn.example/a.png"}]}`
+		if _, err := e.store.SaveMessage(ctx, store.Message{ThreadID: id, UserID: u.ID, ID: "old1",
+			Role: "user", Body: []byte(v4), Format: store.FormatV5}, nil); err != nil {
+			t.Fatal(err)
+		}
+		var got messagesBody
+		expect(t, e.do("GET", "/agent/chatMessages/"+id, u.Token, nil), 200).json(t, &got)
+		if p := got.Messages[1].Parts; len(p) != 2 || p[0]["type"] != "file" || p[0]["filename"] != "a.png" || p[1]["text"] != "what is this" {
+			t.Fatalf("ai@4.3 row not converted: %+v", got.Messages[1])
+		}
+		var first store.Message
+		waitFor(t, "background rewrite of the shape-detected row", func() bool {
+			m, err := e.store.GetMessage(ctx, id, "old1")
+			first = m
+			return err == nil && string(m.Body) != v4
+		})
+		if first.Format != store.FormatV5 || uimsg.IsV4(first.Body) {
+			t.Fatalf("rewritten row is still v4: %s %s", first.Format, first.Body)
+		}
+		// A second read converts nothing, so nothing is written: the row,
+		// updated_at included (the rewrite stamps it), stays as it was.
+		expect(t, e.do("GET", "/agent/chatMessages/"+id, u.Token, nil), 200)
+		e.api.Wait()
+		again, err := e.store.GetMessage(ctx, id, "old1")
+		if err != nil || string(again.Body) != string(first.Body) || !again.UpdatedAt.Equal(first.UpdatedAt) {
+			t.Fatalf("second read rewrote the row again: %v %s %v -> %v", err, again.Body, first.UpdatedAt, again.UpdatedAt)
+		}
+	})
+}
+
+// TestV4MessageInRequestRefusedNamingTheField: only stored history is
+// converted; a v4-shaped request message is a 400 naming the v4 field.
+func TestV4MessageInRequestRefusedNamingTheField(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		id := e.newThread(u, "x")
+		body := map[string]any{"message": map[string]any{"id": "m9", "role": "user", "content": "hi",
+			"parts": []any{map[string]any{"type": "text", "text": "hi"}}}}
+		expectError(t, e.bad("POST", "/agent/chatMessage/"+id, u.Token, body), 400, "message.content")
+		expectError(t, e.bad("POST", "/agent/streaming", u.Token, map[string]any{"threadId": id,
+			"messages": []any{body["message"]}}), 400, "messages[last].content")
+	})
+}
+
+// TestFilePartURLsRefused: file parts accept only http(s), data: images and
+// our own /files/ URLs, on every route that takes a message.
+func TestFilePartURLsRefused(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		u := e.newUser()
+		id := e.newThread(u, "x")
+		file := func(mid, url string) map[string]any {
+			return map[string]any{"id": mid, "role": "user", "parts": []any{
+				map[string]any{"type": "text", "text": "look"},
+				map[string]any{"type": "file", "mediaType": "image/png", "url": url}}}
+		}
+		for _, url := range []string{"javascript:alert(1)", "file:///etc/passwd", "data:text/html,<script>x</script>", "//evil.example/a.png"} {
+			expectError(t, e.bad("POST", "/agent/chatMessage/"+id, u.Token, map[string]any{"message": file("m1", url)}), 400, "message.parts[1].url")
+			expectError(t, e.bad("POST", "/thread/", u.Token, map[string]any{"message": file("m1", url)}), 400, "message.parts[1].url")
+			expectError(t, e.bad("POST", "/agent/streaming", u.Token, map[string]any{"threadId": id,
+				"messages": []any{file("m1", url)}}), 400, "messages[last].parts[1].url")
+		}
+		if msgs, _ := e.store.ListMessages(ctx, id); len(msgs) != 1 {
+			t.Fatalf("a refused message was stored: %d messages", len(msgs))
+		}
+		var list struct{ Threads []any }
+		expect(t, e.do("GET", "/thread/threads", u.Token, nil), 200).json(t, &list)
+		if len(list.Threads) != 1 {
+			t.Fatalf("a refused first message made a thread: %d", len(list.Threads))
+		}
+		for i, url := range []string{"https://cdn.example/a.png", "data:image/png;base64,iVBORw0KGgo=", "/files/ab/cd/x.png?exp=1&sig=s"} {
+			expect(t, e.do("POST", "/agent/chatMessage/"+id, u.Token, map[string]any{"message": file("ok"+string(rune('a'+i)), url)}), 200)
 		}
 	})
 }

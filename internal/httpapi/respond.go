@@ -15,6 +15,7 @@ import (
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/httpapi/middleware"
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/textcheck"
 	"github.com/kira-art/kira/internal/view"
 )
 
@@ -120,19 +121,35 @@ var okBody = view.OK
 
 // decodeJSON reads a JSON object body into v. Unknown fields are ignored
 // (API.md §0); wrong types are a 400 naming the field; bodies past the
-// limit are a 413.
+// limit are a 413; a string holding NUL, invalid UTF-8 or an unpaired
+// surrogate escape is a 400 naming the field (see textcheck: the raw body
+// is checked, because decoding repairs invalid UTF-8 in Go strings but keeps
+// it in json.RawMessage fields, and Postgres refuses both where SQLite
+// stores them). The body is read whole first; BodyLimit bounds it.
 func decodeJSON(r *http.Request, v any) error {
 	if r.Body == nil {
 		return apperr.Invalidf("request body is required")
 	}
-	dec := json.NewDecoder(r.Body)
-	err := dec.Decode(v)
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return jsonBodyError(err)
+	}
+	if p := textcheck.JSON(raw); p != nil {
+		return apperr.Invalidf("%s", p.Message("body"))
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	err = dec.Decode(v)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
 			return apperr.Invalidf("request body must be a single JSON object")
 		}
 		return nil
 	}
+	return jsonBodyError(err)
+}
+
+// jsonBodyError maps a body read or decode error to a client error.
+func jsonBodyError(err error) error {
 	var maxErr *http.MaxBytesError
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError

@@ -59,16 +59,19 @@ func (h rewindHandlers) postThread(r *http.Request) (store.FeedRow, *store.Threa
 	return f, &t, nil
 }
 
+// versions answers the versions of the thread's turns up to and including
+// the one that produced the post: the same cut as messages, so later turns
+// stay private; none when that message is unknown.
 func (h rewindHandlers) versions(w http.ResponseWriter, r *http.Request) {
-	_, t, err := h.postThread(r)
+	f, t, err := h.postThread(r)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
 	out := []view.Version{}
-	if t != nil {
-		vs, err := h.s.Store.ListVersions(r.Context(), t.ID)
-		if err != nil {
+	if t != nil && f.MessageID != "" {
+		vs, err := h.s.Store.ListVersionsThrough(r.Context(), t.ID, f.MessageID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			h.s.writeError(w, r, err)
 			return
 		}
@@ -89,13 +92,13 @@ func (h rewindHandlers) messages(w http.ResponseWriter, r *http.Request) {
 	}
 	var rows []store.Message
 	if t != nil && f.MessageID != "" {
-		all, err := h.s.Store.ListMessages(r.Context(), t.ID)
+		rows, err = h.s.Store.ListMessagesThrough(r.Context(), t.ID, f.MessageID)
+		if errors.Is(err, store.ErrNotFound) {
+			rows, err = nil, nil
+		}
 		if err != nil {
 			h.s.writeError(w, r, err)
 			return
-		}
-		if i := slices.IndexFunc(all, func(m store.Message) bool { return m.ID == f.MessageID }); i >= 0 {
-			rows = all[:i+1]
 		}
 	}
 	messageHandlers(h).respond(w, r, rows, nil)

@@ -126,3 +126,27 @@ func TestRewindNSFWAndHidden(t *testing.T) {
 		}
 	})
 }
+
+// TestRewindStopsAtThePostsTurn: both rewind routes end at the message that
+// produced the post; a later turn's images stay private.
+func TestRewindStopsAtThePostsTurn(t *testing.T) {
+	t.Parallel()
+	forEachFeedStore(t, func(t *testing.T, e feedEnv) {
+		fx := newRewindFixture(e)
+		later := e.image(fx.owner, scene(10, 20, 200), "a crane")
+		expect(t, e.do("POST", "/agent/chatMessage/"+fx.threadID, fx.owner.Token, map[string]any{"message": toolImageMessage("a3", later)}), 200)
+		if vs, _ := e.store.ListVersions(t.Context(), fx.threadID); len(vs) != 2 {
+			t.Fatalf("fixture: %d versions, want 2", len(vs))
+		}
+		var versions []struct{ MessageID string }
+		expect(t, e.do("GET", "/rewind/versions/"+fx.post.ID, "", nil), 200).json(t, &versions)
+		if len(versions) != 1 || versions[0].MessageID != "a1" {
+			t.Fatalf("versions %+v: want only the post's turn", versions)
+		}
+		var msgs struct{ Messages []struct{ ID string } }
+		expect(t, e.do("GET", "/rewind/messages/"+fx.post.ID, "", nil), 200).json(t, &msgs)
+		if len(msgs.Messages) != 2 || msgs.Messages[1].ID != "a1" {
+			t.Fatalf("messages %+v: want first, a1", msgs.Messages)
+		}
+	})
+}

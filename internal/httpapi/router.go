@@ -116,7 +116,7 @@ func (s *Server) Handler() http.Handler {
 	})
 
 	metrics := middleware.NewMetrics(s.Registry)
-	return middleware.Chain(metrics.Middleware(mux),
+	return middleware.Chain(metrics.Middleware(s.guardText(mux)),
 		middleware.RequestID,
 		middleware.AccessLog(s.log),
 		middleware.Recover(s.log),

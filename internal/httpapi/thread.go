@@ -197,8 +197,8 @@ func parseIncomingMessage(raw json.RawMessage, field string) (uimsg.Message, sto
 	if len(raw) == 0 || string(raw) == "null" {
 		return uimsg.Message{}, store.Message{}, apperr.Invalidf("%s: is required", field)
 	}
-	if uimsg.IsV4(raw) {
-		return uimsg.Message{}, store.Message{}, apperr.Invalidf("%s: AI SDK v4 message shape is not accepted; send a v5 UI message with parts", field)
+	if k := uimsg.V4Marker(raw); k != "" {
+		return uimsg.Message{}, store.Message{}, apperr.Invalidf("%s.%s: AI SDK v4 message shape is not accepted; send a v5 UI message with parts", field, k)
 	}
 	m, _, err := uimsg.Parse(raw)
 	if err == nil {

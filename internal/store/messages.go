@@ -86,6 +86,21 @@ func (s *Store) ListMessagesBefore(ctx context.Context, threadID, messageID stri
 	return scanMessages(err, rows)
 }
 
+// ListMessagesThrough returns the messages up to and including messageID,
+// oldest first (the history behind a post); ErrNotFound when that message
+// is not in the thread.
+func (s *Store) ListMessagesThrough(ctx context.Context, threadID, messageID string) ([]Message, error) {
+	var at int64
+	err := s.reader().row(ctx, "SELECT created_at FROM messages WHERE thread_id = ? AND id = ?", threadID, messageID).Scan(&at)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	rows, err := s.reader().query(ctx, "SELECT "+messageColumns+` FROM messages
+		WHERE thread_id = ? AND (created_at < ? OR (created_at = ? AND id <= ?))
+		ORDER BY created_at, id`, threadID, at, at, messageID)
+	return scanMessages(err, rows)
+}
+
 func insertMessage(ctx context.Context, c conn, m Message, ts time.Time) error {
 	if m.Format == "" {
 		m.Format = FormatV5
@@ -117,12 +132,24 @@ func upsertMessage(ctx context.Context, c conn, m Message) error {
 	return mapErr(err)
 }
 
-// RewriteV4Message stores the v5 conversion of a v4 row. It only touches
-// rows still marked v4, so concurrent rewrites are harmless.
-func (s *Store) RewriteV4Message(ctx context.Context, threadID, id string, v5Body []byte) error {
-	return s.inTx(ctx, func(c conn) error {
-		_, err := c.exec(ctx, `UPDATE messages SET body = ?, format = 'v5'
-			WHERE thread_id = ? AND id = ? AND format = 'v4'`, string(v5Body), threadID, id)
-		return mapErr(err)
+// RewriteV4Message stores the v5 conversion of a row read as v4 (by its
+// shape or its format column). The write is conditional on the row still
+// holding readBody, the body the conversion was made from, not on the
+// format column: rows written by v4 clients are detected by shape and may
+// carry any format, and a row edited since the read must not be replaced
+// by a conversion of its old body. So concurrent rewrites are harmless and
+// a converted row (no longer v4-shaped) is never scheduled again. It
+// reports whether the row was rewritten.
+func (s *Store) RewriteV4Message(ctx context.Context, threadID, id string, readBody, v5Body []byte) (bool, error) {
+	var n int64
+	err := s.inTx(ctx, func(c conn) error {
+		res, err := c.exec(ctx, `UPDATE messages SET body = ?, format = 'v5', updated_at = ?
+			WHERE thread_id = ? AND id = ? AND body = ?`, string(v5Body), micros(now()), threadID, id, string(readBody))
+		if err != nil {
+			return mapErr(err)
+		}
+		n, err = res.RowsAffected()
+		return err
 	})
+	return n > 0, err
 }

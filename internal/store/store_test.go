@@ -240,3 +240,50 @@ func TestSaveMessageWithImagesMakesOneVersion(t *testing.T) {
 		}
 	})
 }
+
+// TestRewriteV4MessageOnlyReplacesTheBodyRead: the write-back matches the
+// body the conversion was made from, whatever the format column says, and
+// leaves a row changed since the read alone.
+func TestRewriteV4MessageOnlyReplacesTheBodyRead(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		u := newUser(t, s)
+		th, err := s.CreateThread(ctx, store.Thread{ID: uuid.NewString(), UserID: u.ID, Title: "t"}, userMessage("a1", "one"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v4 := []byte(`{"id":"old","role":"user","content":"hi","parts":[{"type":"text","text":"hi"}]}`)
+		v5 := []byte(`{"id":"old","role":"user","parts":[{"type":"text","text":"hi"}]}`)
+		m := store.Message{ThreadID: th.ID, UserID: u.ID, ID: "old", Role: "user", Body: v4, Format: store.FormatV5}
+		if _, err := s.SaveMessage(ctx, m, nil); err != nil {
+			t.Fatal(err)
+		}
+		// Edited between the read and the write-back: kept.
+		edited := userMessage("old", "edited")
+		edited.ThreadID, edited.UserID = th.ID, u.ID
+		if _, err := s.SaveMessage(ctx, edited, nil); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.RewriteV4Message(ctx, th.ID, "old", v4, v5); err != nil || ok {
+			t.Fatalf("stale rewrite: ok=%v err=%v", ok, err)
+		}
+		if got, _ := s.GetMessage(ctx, th.ID, "old"); string(got.Body) != string(edited.Body) {
+			t.Fatalf("stale rewrite overwrote the edit: %s", got.Body)
+		}
+		// The body read is still there (format column 'v5'): rewritten once.
+		if _, err := s.SaveMessage(ctx, m, nil); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.RewriteV4Message(ctx, th.ID, "old", v4, v5); err != nil || !ok {
+			t.Fatalf("rewrite: ok=%v err=%v", ok, err)
+		}
+		if ok, _ := s.RewriteV4Message(ctx, th.ID, "old", v4, v5); ok {
+			t.Fatal("second rewrite of the same read matched again")
+		}
+		got, _ := s.GetMessage(ctx, th.ID, "old")
+		if string(got.Body) != string(v5) || got.Format != store.FormatV5 {
+			t.Fatalf("row after rewrite: %s %s", got.Format, got.Body)
+		}
+	})
+}

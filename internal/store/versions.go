@@ -119,9 +119,25 @@ func (s *Store) ListVersions(ctx context.Context, threadID string) ([]Version, e
 	return s.listVersions(ctx, "thread_id = ?", threadID)
 }
 
-func (s *Store) listVersions(ctx context.Context, where string, arg any) ([]Version, error) {
+// ListVersionsThrough returns the versions of the messages up to and
+// including messageID, in the order of ListVersions: the outputs behind a
+// post, none from later turns (the same cut as ListMessagesThrough). A
+// version whose message is gone is left out; ErrNotFound when messageID is
+// not in the thread.
+func (s *Store) ListVersionsThrough(ctx context.Context, threadID, messageID string) ([]Version, error) {
+	var at int64
+	err := s.reader().row(ctx, "SELECT created_at FROM messages WHERE thread_id = ? AND id = ?", threadID, messageID).Scan(&at)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return s.listVersions(ctx, `thread_id = ? AND message_id IN (SELECT id FROM messages
+		WHERE thread_id = ? AND (created_at < ? OR (created_at = ? AND id <= ?)))`,
+		threadID, threadID, at, at, messageID)
+}
+
+func (s *Store) listVersions(ctx context.Context, where string, args ...any) ([]Version, error) {
 	rows, err := s.reader().query(ctx, "SELECT id, user_id, thread_id, message_id, created_at FROM versions WHERE "+
-		where+" ORDER BY created_at, id", arg)
+		where+" ORDER BY created_at, id", args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -210,13 +226,25 @@ func (s *Store) attachTasks(ctx context.Context, vs []Version, index map[string]
 	return rows.Err()
 }
 
+// ErrMessageNotFound is returned (wrapping ErrNotFound) by SaveVersion when
+// the message is not in the thread: a version belongs to a message.
+var ErrMessageNotFound = fmt.Errorf("message not in thread: %w", ErrNotFound)
+
 // SaveVersion records outputs produced outside a run (POST /agent/task):
 // images are appended to the message's version and tasks inserted with it,
-// in one transaction.
+// in one transaction. The message must be in the thread (checked in the
+// same transaction, so a message deleted meanwhile gets no version);
+// otherwise ErrMessageNotFound.
 func (s *Store) SaveVersion(ctx context.Context, userID, threadID, messageID string, images []VersionImage, tasks []MediaTask) (Version, error) {
 	var id string
 	err := s.inTx(ctx, func(c conn) error {
-		var err error
+		var one int
+		err := c.row(ctx, "SELECT 1 FROM messages WHERE thread_id = ? AND id = ?", threadID, messageID).Scan(&one)
+		if err = mapErr(err); errors.Is(err, ErrNotFound) {
+			return ErrMessageNotFound
+		} else if err != nil {
+			return err
+		}
 		id, err = saveVersionWithTasks(ctx, c, Message{UserID: userID, ThreadID: threadID, ID: messageID}, images, tasks)
 		return err
 	})

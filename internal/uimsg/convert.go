@@ -10,8 +10,11 @@ import (
 // err is a *ValidationError when raw is not a JSON object, or when a v5 row
 // has a field of the wrong JSON type (id/role not strings, parts not an
 // array), which Message cannot represent. Parse does not Validate.
+//
+// Strings holding NUL or invalid UTF-8 (stored before the API refused them)
+// are read with U+FFFD in their place; see scrub.
 func Parse(raw []byte) (m Message, wasV4 bool, err error) {
-	o, ok := decodeObject(raw)
+	o, ok := decodeObject(scrub(raw))
 	if !ok {
 		return Message{}, false, errNotObject()
 	}
@@ -28,11 +31,14 @@ func Parse(raw []byte) (m Message, wasV4 bool, err error) {
 // was already invalid in the input (or more than MaxParts parts) can make
 // Validate fail. The error is non-nil only when raw is not a JSON object.
 //
+// File parts whose url Validate would refuse (javascript:, file:, non-image
+// data: URLs) are dropped too: the server never hands such a URL out.
+//
 // Every v4 row is a finished history (v4 clients no longer write), so tool
 // calls that never got a result become output-error "interrupted" instead
 // of staying pending, which model providers reject.
 func ConvertV4(raw []byte) (Message, error) {
-	o, ok := decodeObject(raw)
+	o, ok := decodeObject(scrub(raw))
 	if !ok {
 		return Message{}, errNotObject()
 	}

@@ -216,6 +216,9 @@ func filePart(mediaType, url, data, filename string) (part, bool) {
 	if mediaType == "" {
 		mediaType = octetStream
 	}
+	if FileURLReason(url) != "" {
+		return part{}, false
+	}
 	return mk("file", filePartJSON{Type: "file", MediaType: mediaType, URL: url, Filename: filename})
 }
 

@@ -1,54 +1,72 @@
 package uimsg
 
+import "strconv"
+
 // IsV4 reports whether raw is a message stored by an AI SDK v4 client. It is
-// false for invalid JSON and non-objects. A row is v4 when any of these hold:
+// false for invalid JSON and non-objects. A row is v4 when any of these hold
+// (STREAMING.md §4):
 //
-//   - it has a "content" string and no "parts" (absent or null);
-//   - it has "toolInvocations";
+//   - it has a "content" string, with or without "parts" (AI SDK 4.3
+//     stores both);
+//   - it has "toolInvocations" or "experimental_attachments";
 //   - a part has type "tool-invocation", or an "args" or "result" key;
 //   - a "reasoning" part has both "reasoning" and "details";
 //   - a "file" part has both "mimeType" and "data";
 //   - role is "data";
-//   - it has "experimental_attachments" or a top-level "reasoning" string,
-//     or a part has type "source".
+//   - it has a top-level "reasoning" string, or a part has type "source".
 //
-// The last rule goes beyond the written spec: v4.2+ rows carry "parts" and
-// "content" together, so a user message with attachments, or an assistant
-// message citing sources, with no other v4 marker would otherwise be read
-// as v5 and lose its attachments or keep parts v5 rejects. None of these
-// exist in v5, so this cannot misclassify a v5 row.
+// The last rule goes beyond the written spec: an assistant message citing
+// sources with no other v4 marker would otherwise keep parts v5 rejects.
+// None of these exist in v5, so this cannot misclassify a v5 row.
 func IsV4(raw []byte) bool {
 	o, ok := decodeObject(raw)
-	return ok && isV4(o)
+	return ok && v4Field(o) != ""
 }
 
-func isV4(o object) bool {
-	if role, _ := getString(o, "role"); role == "data" {
-		return true
+// V4Marker names the first AI SDK v4 marker of a JSON message ("content",
+// "parts[2].args" …), or returns "" when raw is not a v4 message. Request
+// handlers use it to say which field made the message v4.
+func V4Marker(raw []byte) string {
+	o, ok := decodeObject(raw)
+	if !ok {
+		return ""
 	}
-	if has(o, "toolInvocations") || has(o, "experimental_attachments") {
-		return true
+	return v4Field(o)
+}
+
+func isV4(o object) bool { return v4Field(o) != "" }
+
+// v4Field is V4Marker on a decoded object.
+func v4Field(o object) string {
+	if role, _ := getString(o, "role"); role == "data" {
+		return "role"
+	}
+	for _, k := range []string{"toolInvocations", "experimental_attachments"} {
+		if has(o, k) {
+			return k
+		}
 	}
 	if _, ok := getString(o, "reasoning"); ok {
-		return true
+		return "reasoning"
 	}
-	if _, ok := getString(o, "content"); ok && value(o, "parts") == nil {
-		return true
+	if _, ok := getString(o, "content"); ok {
+		return "content"
 	}
 	parts, _ := getArray(o, "parts")
-	for _, p := range parts {
+	for i, p := range parts {
 		po, ok := decodeObject(p)
 		if !ok {
 			continue
 		}
+		at := "parts[" + strconv.Itoa(i) + "]"
 		if t, _ := getString(po, "type"); t == "tool-invocation" || t == "source" {
-			return true
+			return at + ".type"
 		}
-		if v4PartKey(po) != "" {
-			return true
+		if k := v4PartKey(po); k != "" {
+			return at + "." + k
 		}
 	}
-	return false
+	return ""
 }
 
 // v4PartKey names a v4-only key in a part, or returns "". Validate shares it

@@ -30,7 +30,7 @@ var detectCases = []struct {
 	{"v5 tool and file", `{"id":"a","role":"assistant","parts":[{"type":"tool-gen","toolCallId":"c","state":"output-available","input":{},"output":{}},{"type":"file","mediaType":"image/png","url":"https://x/y.png"}]}`, false},
 	{"v5 empty parts", `{"id":"a","role":"assistant","parts":[]}`, false},
 	{"v5 without parts", `{"id":"a","role":"assistant"}`, false},
-	{"content with parts (v4.2 text only)", `{"id":"a","role":"user","content":"hi","parts":[{"type":"text","text":"hi"}]}`, false},
+	{"content with parts (ai@4.3 stores both, STREAMING.md §4)", `{"id":"a","role":"user","content":"hi","parts":[{"type":"text","text":"hi"}]}`, true},
 	{"content not a string", `{"id":"a","role":"user","content":["hi"]}`, false},
 	{"reasoning part without details", `{"id":"a","role":"assistant","parts":[{"type":"reasoning","text":"r","reasoning":"r"}]}`, false},
 	{"file part mimeType without data", `{"id":"a","role":"assistant","parts":[{"type":"file","mimeType":"image/png","mediaType":"image/png","url":"u"}]}`, false},
@@ -70,5 +70,21 @@ func TestParseKeepsV5PartsVerbatim(t *testing.T) {
 	}
 	if string(m.Metadata) != `{"m":1}` {
 		t.Fatalf("metadata = %s", m.Metadata)
+	}
+}
+
+func TestV4Marker(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		`{"id":"a","role":"user","parts":[{"type":"text","text":"x"}]}`:                                                   "",
+		`{"id":"a","role":"user","content":"x","parts":[]}`:                                                               "content",
+		`{"id":"a","role":"data"}`:                                                                                        "role",
+		`{"id":"a","role":"user","experimental_attachments":[]}`:                                                          "experimental_attachments",
+		`{"id":"a","role":"assistant","parts":[{"type":"text","text":"x"},{"type":"tool-x","toolCallId":"c","args":{}}]}`: "parts[1].args",
+		`not json`: "",
+	} {
+		if got := V4Marker([]byte(in)); got != want {
+			t.Errorf("V4Marker(%s) = %q, want %q", in, got, want)
+		}
 	}
 }

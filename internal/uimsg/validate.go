@@ -3,6 +3,8 @@ package uimsg
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kira-art/kira/internal/textcheck"
 )
 
 // ValidationError names the first invalid field of a message, e.g.
@@ -17,7 +19,9 @@ func (e *ValidationError) Error() string { return e.Field + " " + e.Reason }
 // problem as a *ValidationError (nil when valid): a valid id (see ValidID),
 // a role of user, assistant or system, at least one part for user and
 // system messages, at most MaxParts parts, metadata (if any) an object, and
-// every part one of the known shapes without AI SDK v4 keys. The last rule
+// every part one of the known shapes without AI SDK v4 keys, file urls of
+// an allowed kind (FileURLReason), and no string in a part or the metadata
+// holding NUL or invalid UTF-8. The last rule
 // guarantees that a message accepted here is read back as v5, unchanged.
 func (m Message) Validate() error {
 	if !ValidID(m.ID) {
@@ -39,6 +43,9 @@ func (m Message) Validate() error {
 	if m.Metadata != nil && !isNull(m.Metadata) {
 		if _, ok := decodeObject(m.Metadata); !ok {
 			return &ValidationError{"metadata", "must be an object"}
+		}
+		if err := checkText("metadata", m.Metadata); err != nil {
+			return err
 		}
 	}
 	for i, p := range m.Parts {
@@ -85,7 +92,7 @@ func validatePart(i int, raw []byte) *ValidationError {
 		err = first(need("text"), oneOf(o, at, "state", "streaming", "done"))
 	case typ == "step-start":
 	case typ == "file":
-		err = first(need("mediaType"), need("url"), optional("filename"))
+		err = first(need("mediaType"), need("url"), optional("filename"), fileURL(o, at))
 	case typ == "source-url":
 		err = first(need("sourceId"), need("url"), optional("title"))
 	case strings.HasPrefix(typ, "tool-"):
@@ -108,6 +115,33 @@ func validatePart(i int, raw []byte) *ValidationError {
 	}
 	if key := v4PartKey(o); key != "" {
 		return &ValidationError{at + "." + key, "is an AI SDK v4 field"}
+	}
+	return checkText(at, raw)
+}
+
+// checkText refuses strings with NUL or invalid UTF-8 anywhere in a part
+// or metadata (text, tool inputs such as prompts, data), which Postgres
+// cannot store and SQLite would echo back.
+func checkText(at string, raw []byte) *ValidationError {
+	p := textcheck.JSON(raw)
+	if p == nil {
+		return nil
+	}
+	field := at
+	if p.Path != "" {
+		field += "." + p.Path
+	}
+	if p.Key {
+		return &ValidationError{field, "object keys " + p.Reason}
+	}
+	return &ValidationError{field, p.Reason}
+}
+
+// fileURL refuses a file part url that is not an allowed scheme.
+func fileURL(o object, at string) *ValidationError {
+	u, _ := getString(o, "url")
+	if reason := FileURLReason(u); reason != "" {
+		return &ValidationError{at + ".url", reason}
 	}
 	return nil
 }

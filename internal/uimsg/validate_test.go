@@ -84,7 +84,15 @@ func TestValidate(t *testing.T) {
 		{"v4 args", msg("assistant", `{"type":"tool-gen","toolCallId":"c","state":"input-available","args":{}}`), "parts[0].args is an AI SDK v4 field"},
 		{"v4 result", msg("assistant", `{"type":"data-x","data":1,"result":1}`), "parts[0].result is an AI SDK v4 field"},
 		{"v4 reasoning details", msg("assistant", `{"type":"reasoning","text":"r","reasoning":"r","details":[]}`), "parts[0].details is an AI SDK v4 field"},
-		{"v4 file data", msg("assistant", `{"type":"file","mediaType":"m","url":"u","mimeType":"m","data":"d"}`), "parts[0].mimeType is an AI SDK v4 field"},
+		{"text NUL", msg("user", `{"type":"text","text":"a\u0000b"}`), "parts[0].text must not contain NUL characters"},
+		{"text invalid UTF-8", msg("user", "{\"type\":\"text\",\"text\":\"a\xffb\"}"), "parts[0].text must be valid UTF-8"},
+		{"tool prompt NUL", msg("assistant", `{"type":"tool-gen","toolCallId":"c","state":"input-available","input":{"prompt":"cat\u0000"}}`), "parts[0].input.prompt must not contain NUL characters"},
+		{"tool prompt invalid UTF-8", msg("assistant", "{\"type\":\"tool-gen\",\"toolCallId\":\"c\",\"state\":\"input-available\",\"input\":{\"prompt\":\"\xff\"}}"), "parts[0].input.prompt must be valid UTF-8"},
+		{"metadata NUL", Message{ID: "a", Role: "assistant", Metadata: json.RawMessage(`{"k":["\u0000"]}`)}, "metadata.k[0] must not contain NUL characters"},
+		{"file javascript", msg("user", `{"type":"file","mediaType":"text/html","url":"javascript:alert(1)"}`), "parts[0].url must be an http(s) URL, a data: image URL or a /files/ URL"},
+		{"file file://", msg("user", `{"type":"file","mediaType":"image/png","url":"file:///etc/passwd"}`), "parts[0].url must be an http(s) URL, a data: image URL or a /files/ URL"},
+		{"file data html", msg("user", `{"type":"file","mediaType":"text/html","url":"data:text/html,<b>"}`), "parts[0].url must be an http(s) URL, a data: image URL or a /files/ URL"},
+		{"v4 file data", msg("assistant", `{"type":"file","mediaType":"m","url":"https://x/u","mimeType":"m","data":"d"}`), "parts[0].mimeType is an AI SDK v4 field"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -126,7 +134,7 @@ func TestValidMessagesRoundTrip(t *testing.T) {
 	m := msg("assistant",
 		`{"type":"reasoning","text":"r"}`,
 		`{"type":"tool-gen","toolCallId":"c","state":"output-available","input":{},"output":{"images":[]}}`,
-		`{"type":"file","mediaType":"m","url":"u"}`)
+		`{"type":"file","mediaType":"m","url":"https://x/u"}`)
 	if err := m.Validate(); err != nil {
 		t.Fatal(err)
 	}
