@@ -67,7 +67,8 @@ func scanQuoted(s string, i int) (int, bool) {
 }
 
 // acceptsGzip reports whether the Accept-Encoding field lines (RFC 9110
-// §12.5.3) give gzip a positive weight at least that of identity. No
+// §12.5.3) give gzip a positive weight at least that of identity (when
+// named, or of "*"). No
 // header means identity: every client understands it. Elements that do
 // not parse are ignored.
 func acceptsGzip(fields []string) bool {
@@ -96,10 +97,9 @@ func acceptsGzip(fields []string) bool {
 		gz = max(star, 0)
 	}
 	if id < 0 {
-		id = 1000
-		if star >= 0 {
-			id = star
-		}
+		// Unnamed, identity is acceptable but not preferred: a client
+		// saying "gzip;q=0.5" alone still wants gzip.
+		id = max(star, 0)
 	}
 	return gz > 0 && gz >= id
 }
