@@ -23,6 +23,8 @@ func (s *Server) routesFeed(mux *http.ServeMux) {
 	mux.HandleFunc("GET /feed/featured", s.optionalAuth(f.featured)) // more specific than /feed/{id}: wins
 	mux.HandleFunc("GET /feed/{id}", s.optionalAuth(f.get))
 	mux.HandleFunc("DELETE /feed/{id}", s.requireAuth(f.delete))
+	mux.HandleFunc("PUT /feed/{id}/featured", s.requirePassword(featuredHandlers{s}.put))
+	mux.HandleFunc("DELETE /feed/{id}/featured", s.requirePassword(featuredHandlers{s}.delete))
 
 	l := likeHandlers{s}
 	mux.HandleFunc("GET /like/{feedId}", s.optionalAuth(l.get))

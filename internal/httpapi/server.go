@@ -14,6 +14,7 @@ import (
 	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/config"
 	"github.com/kira-art/kira/internal/embed"
+	"github.com/kira-art/kira/internal/hotcache"
 	"github.com/kira-art/kira/internal/moderation"
 	"github.com/kira-art/kira/internal/runs"
 	"github.com/kira-art/kira/internal/store"
@@ -44,6 +45,7 @@ type Deps struct {
 	Titles     agent.TitleQueue   // model-written thread titles (nil: keep provisional)
 	Moderation moderation.Checker // CSAM/NSFW decisions for images and text
 	Embeddings embed.Index        // post vectors for duplicate detection; nil = brute force over Store
+	Cache      hotcache.Notifier  // invalidates the hot-read caches after writes; nil = no cache
 	Ready      []ReadyCheck
 }
 
