@@ -48,4 +48,18 @@
 // cross-instance staleness while Redis is unavailable, and also for
 // writers that cannot reach the servers' memory (`kira feature` in
 // embedded mode runs in another process).
+//
+// # Wiring (suggested)
+//
+//	cache         key                       Topics                    MaxAge
+//	feed page 1   mediaType ("" = all)      TopicFeed                 1 s
+//	featured      ""                        TopicFeed, TopicFeatured  10 s
+//	/op/*         matched language + path   TopicCMS                  CMS refresh interval
+//	sitemaps      "users" / "feeds"         TopicFeed, TopicUsers     60 s
+//
+// The /op/* handler keys by the language it matched and sets
+// `Vary: Accept-Language` before ServeBytes, which adds Accept-Encoding.
+// Writers call Invalidate after their transaction commits. app builds one
+// Invalidator (Redis when REDIS_URL is set, else Memory), starts it with
+// the server and stops it before closing the Redis client.
 package hotcache
