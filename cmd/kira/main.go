@@ -1,6 +1,7 @@
 // Command kira is the Kira backend: `kira serve` runs the HTTP API,
 // `kira migrate` applies database migrations, `kira token` mints a
 // development token, `kira seed` fills the database with demo data,
+// `kira plan` sets a user's plan, `kira feature` features a post,
 // `kira version` prints the build.
 package main
 
@@ -32,6 +33,7 @@ commands:
   token     mint a development token: kira token --sub <uuid> [--email a@b.c] [--ttl 1h]
   seed      fill the database with demo data: kira seed --users N --posts M [--threads-per-user K] [--images=false] [--seed-value S]
   plan      set a user's plan: kira plan --sub <uuid> --plan pro
+  feature   feature a post on GET /feed/featured: kira feature --feed <uuid> [--off]
   version   print the version
 `
 
@@ -53,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return seedCmd(ctx, args[1:], stdout, stderr)
 	case "plan":
 		return plan(ctx, args[1:], stdout, stderr)
+	case "feature":
+		return feature(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "kira", version)
 		return nil

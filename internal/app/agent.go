@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kira-art/kira/internal/agent"
+	"github.com/kira-art/kira/internal/hotcache"
 	"github.com/kira-art/kira/internal/httpapi"
 	"github.com/kira-art/kira/internal/llm"
 	"github.com/kira-art/kira/internal/media"
@@ -61,23 +62,36 @@ func (a *App) imageProvider() (media.ImageProvider, error) {
 	return p, nil
 }
 
-func (a *App) runBackend(ctx context.Context) (runs.Backend, error) {
-	if a.cfg.RedisURL == "" {
+func (a *App) runBackend(context.Context) (runs.Backend, error) {
+	if a.redis == nil {
 		return runs.NewMemory(runLogTTL), nil
+	}
+	backend := runs.NewRedis(a.redis, a.cfg.RedisPrefix, runLogTTL)
+	a.onStop(func(context.Context) error { backend.Stop(); return nil }) //nolint:errcheck
+	return backend, nil
+}
+
+// connectRedis opens the one Redis client of the process (runs and cache
+// invalidations share it) when REDIS_URL is set; it is closed last.
+func (a *App) connectRedis(ctx context.Context) error {
+	if a.cfg.RedisURL == "" {
+		a.cache = hotcache.NewMemory()
+		return nil
 	}
 	opts, err := redis.ParseURL(a.cfg.RedisURL)
 	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
+		return fmt.Errorf("REDIS_URL: %w", err)
 	}
 	client := redis.NewClient(opts)
 	if err := client.Ping(ctx).Err(); err != nil {
 		client.Close()
-		return nil, fmt.Errorf("connect redis: %w", err)
+		return fmt.Errorf("connect redis: %w", err)
 	}
-	backend := runs.NewRedis(client, a.cfg.RedisPrefix, runLogTTL)
-	a.onStop(func(context.Context) error { backend.Stop(); return client.Close() }) //nolint:errcheck
+	a.redis = client
+	a.onStop(func(context.Context) error { return client.Close() })
 	a.ready = append(a.ready, httpapi.ReadyCheck{Name: "redis", Check: func(ctx context.Context) error {
 		return client.Ping(ctx).Err()
 	}})
-	return backend, nil
+	a.cache = hotcache.NewRedis(client, a.cfg.RedisPrefix+"hotcache", a.log)
+	return nil
 }

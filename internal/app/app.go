@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/kira-art/kira/content"
 	"github.com/kira-art/kira/internal/agent"
@@ -26,6 +27,7 @@ import (
 	"github.com/kira-art/kira/internal/config"
 	"github.com/kira-art/kira/internal/embed"
 	"github.com/kira-art/kira/internal/files"
+	"github.com/kira-art/kira/internal/hotcache"
 	"github.com/kira-art/kira/internal/httpapi"
 	"github.com/kira-art/kira/internal/moderation"
 	"github.com/kira-art/kira/internal/publish"
@@ -45,6 +47,8 @@ type App struct {
 	views    *view.Converter
 	checker  moderation.Checker
 	files    *files.Service
+	redis    *redis.Client        // nil without REDIS_URL
+	cache    hotcache.Invalidator // hot-read cache invalidations (Redis pub/sub or this process)
 	api      *httpapi.Server
 	agent    *agent.Service
 	titles   *agent.Titles
@@ -84,7 +88,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 }
 
 func (a *App) build(ctx context.Context) error {
-	for _, step := range []func(context.Context) error{a.openStore, a.buildAuth, a.buildBlobs, a.buildModeration} {
+	for _, step := range []func(context.Context) error{a.openStore, a.connectRedis, a.buildAuth, a.buildBlobs, a.buildModeration} {
 		if err := step(ctx); err != nil {
 			return err
 		}
@@ -98,7 +102,7 @@ func (a *App) build(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.api = httpapi.New(httpapi.Deps{Config: a.cfg, Logger: a.log, Store: a.store, Verifier: a.verifier,
 		DevKey: a.devKey, Blobs: a.blobs, Views: a.views, Registry: reg, Moderation: a.checker, Files: a.files,
-		Publish: a.publisher(), CMS: a.cmsClient(), Agent: a.agent, Runs: svc.runs, Titles: a.titles,
+		Publish: a.publisher(), CMS: a.cmsClient(), Cache: a.cache, Agent: a.agent, Runs: svc.runs, Titles: a.titles,
 		Ready: append([]httpapi.ReadyCheck{{Name: "database", Check: a.store.Ping}}, a.ready...)})
 	if err := a.api.LoadFilterPresets(ctx); err != nil {
 		return err
@@ -231,6 +235,11 @@ func (a *App) Start() error {
 		return fmt.Errorf("listen %s: %w", a.cfg.Addr, err)
 	}
 	a.listener = ln
+	if err := a.cache.Start(context.Background()); err != nil {
+		ln.Close()
+		return fmt.Errorf("cache invalidations: %w", err)
+	}
+	a.onStop(func(context.Context) error { return a.cache.Stop() })
 	go func() {
 		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("http server stopped", "err", err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kira-art/kira/internal/cms"
+	"github.com/kira-art/kira/internal/hotcache"
 )
 
 // cmsHandlers serves the CMS proxy under /op (API.md §3.10).
@@ -42,20 +43,36 @@ func (h cmsHandlers) write(w http.ResponseWriter, ok bool, body any) {
 	writeJSON(w, http.StatusOK, body)
 }
 
-func (h cmsHandlers) announcement(w http.ResponseWriter, r *http.Request) {
+// cached serves a CMS document from the hot cache (ETag, gzip); a
+// fail-open answer is not cached and goes out as before.
+func (h cmsHandlers) cached(w http.ResponseWriter, r *http.Request, path string, direct func(locale string)) {
 	l := h.locale(w, r)
-	a, ok := h.cms.Announcement(r.Context(), l)
-	h.write(w, ok, a)
+	e, err := h.s.hot.cms.Get(r.Context(), path+"|"+l)
+	if err != nil {
+		direct(l)
+		return
+	}
+	w.Header().Set("Cache-Control", h.cacheControl)
+	hotcache.ServeBytes(w, r, e)
+}
+
+func (h cmsHandlers) announcement(w http.ResponseWriter, r *http.Request) {
+	h.cached(w, r, "announcement", func(l string) {
+		a, ok := h.cms.Announcement(r.Context(), l)
+		h.write(w, ok, a)
+	})
 }
 
 func (h cmsHandlers) homeCards(w http.ResponseWriter, r *http.Request) {
-	l := h.locale(w, r)
-	c, ok := h.cms.HomeCards(r.Context(), l)
-	h.write(w, ok, c)
+	h.cached(w, r, "homecards", func(l string) {
+		c, ok := h.cms.HomeCards(r.Context(), l)
+		h.write(w, ok, c)
+	})
 }
 
 func (h cmsHandlers) trending(w http.ResponseWriter, r *http.Request) {
-	l := h.locale(w, r)
-	t, ok := h.cms.Trending(r.Context(), l)
-	h.write(w, ok, t)
+	h.cached(w, r, "trending", func(l string) {
+		t, ok := h.cms.Trending(r.Context(), l)
+		h.write(w, ok, t)
+	})
 }

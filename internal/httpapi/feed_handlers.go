@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/kira-art/kira/internal/apperr"
+	"github.com/kira-art/kira/internal/hotcache"
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/view"
 )
@@ -88,17 +89,37 @@ func (h feedHandlers) list(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if after == nil && page == 1 {
+		h.cachedFirstPage(w, r, kind)
+		return
+	}
 	rows, err := h.s.Store.PublicFeedRows(r.Context(), kind, after, (page-1)*feedsPerPage, feedsPerPage+1, userID(r))
 	h.s.writeFeedPage(w, r, rows, err, true)
 }
 
-func (h feedHandlers) featured(w http.ResponseWriter, r *http.Request) {
-	rows, err := h.s.Store.FeaturedFeedRows(r.Context(), featuredFeedMax, userID(r))
+// cachedFirstPage serves the first page of a kind from the hot cache.
+func (h feedHandlers) cachedFirstPage(w http.ResponseWriter, r *http.Request, kind string) {
+	e, err := h.s.hot.feedPages.Get(r.Context(), kind)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, &view.FeedList{Feeds: h.s.Views.Feeds(rows, userID(r))})
+	h.s.serveFeeds(w, r, e.Value.Feeds, func() { hotcache.ServeBytes(w, r, e) }, func(fs []view.Feed) view.Appender {
+		p := e.Value
+		p.Feeds = fs
+		return &p
+	})
+}
+
+func (h feedHandlers) featured(w http.ResponseWriter, r *http.Request) {
+	e, err := h.s.hot.featured.Get(r.Context(), "")
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	h.s.serveFeeds(w, r, e.Value.Feeds, func() { hotcache.ServeBytes(w, r, e) }, func(fs []view.Feed) view.Appender {
+		return &view.FeedList{Feeds: fs}
+	})
 }
 
 // visibleFeed reads the post named by a path parameter with its joins for
@@ -134,5 +155,6 @@ func (h feedHandlers) delete(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
+	h.s.invalidate(r.Context(), hotcache.TopicFeed)
 	writeJSON(w, http.StatusOK, okBody)
 }

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kira-art/kira/internal/apperr"
+	"github.com/kira-art/kira/internal/hotcache"
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/view"
 )
@@ -72,6 +73,7 @@ func (h profileHandlers) put(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
+	h.s.invalidate(r.Context(), hotcache.TopicFeed, hotcache.TopicUsers) // posts show nickname and avatar
 	writeJSON(w, http.StatusOK, h.s.Views.ProfileUpdated(p, h.s.avatarKey(r, p.AvatarImageID)))
 }
 

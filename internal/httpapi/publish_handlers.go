@@ -5,6 +5,7 @@ import (
 	"regexp"
 
 	"github.com/kira-art/kira/internal/apperr"
+	"github.com/kira-art/kira/internal/hotcache"
 	"github.com/kira-art/kira/internal/store"
 )
 
@@ -76,6 +77,7 @@ func (h publishHandlers) respond(w http.ResponseWriter, r *http.Request, f store
 		h.s.writeError(w, r, err)
 		return
 	}
+	h.s.invalidate(r.Context(), hotcache.TopicFeed)
 	v, err := h.s.renderFeed(r.Context(), f.ID, userID(r))
 	if err != nil {
 		h.s.writeError(w, r, err)

@@ -70,6 +70,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /feed/featured", s.optionalAuth(f.featured)) // more specific than /feed/{id}: wins
 	mux.HandleFunc("GET /feed/{id}", s.optionalAuth(f.get))
 	mux.HandleFunc("DELETE /feed/{id}", s.requireAuth(f.delete))
+	fe := featuredHandlers{s} // ours: the operator features posts (api/openapi.yaml)
+	mux.HandleFunc("PUT /feed/{id}/featured", s.requirePassword(fe.put))
+	mux.HandleFunc("DELETE /feed/{id}/featured", s.requirePassword(fe.delete))
 	l := likeHandlers{s}
 	mux.HandleFunc("GET /like/{feedId}", s.optionalAuth(l.get))
 	mux.HandleFunc("PUT /like/{feedId}", s.requireAuth(l.put))

@@ -15,6 +15,7 @@ import (
 	"github.com/kira-art/kira/internal/cms"
 	"github.com/kira-art/kira/internal/config"
 	"github.com/kira-art/kira/internal/files"
+	"github.com/kira-art/kira/internal/hotcache"
 	"github.com/kira-art/kira/internal/moderation"
 	"github.com/kira-art/kira/internal/publish"
 	"github.com/kira-art/kira/internal/runs"
@@ -42,14 +43,15 @@ type Deps struct {
 	DevKey     *auth.DevKey // non-nil in development mode: served as the JWKS
 	Blobs      blob.Store   // file bytes; URLs it makes are what clients fetch
 	Registry   *prometheus.Registry
-	Agent      *agent.Service     // chat runs
-	Runs       runs.Log           // run stream logs, tailed by viewers
-	Titles     agent.TitleQueue   // model-written thread titles (nil: keep provisional)
-	Moderation moderation.Checker // CSAM/NSFW decisions for images and text
-	Publish    *publish.Service   // publishing and deleting posts
-	CMS        *cms.Client        // CMS proxy (content files or the upstream at CMS_URL)
-	Views      *view.Converter    // renders store rows as API shapes; nil = one signing with Blobs
-	Files      *files.Service     // uploads, images, derivatives, deletion, CSAM checks (required)
+	Agent      *agent.Service       // chat runs
+	Runs       runs.Log             // run stream logs, tailed by viewers
+	Titles     agent.TitleQueue     // model-written thread titles (nil: keep provisional)
+	Moderation moderation.Checker   // CSAM/NSFW decisions for images and text
+	Publish    *publish.Service     // publishing and deleting posts
+	CMS        *cms.Client          // CMS proxy (content files or the upstream at CMS_URL)
+	Views      *view.Converter      // renders store rows as API shapes; nil = one signing with Blobs
+	Files      *files.Service       // uploads, images, derivatives, deletion, CSAM checks (required)
+	Cache      hotcache.Invalidator // carries hot-read cache invalidations (Redis across instances); nil = this process only
 	Ready      []ReadyCheck
 }
 
@@ -59,6 +61,7 @@ type Server struct {
 	log        *slog.Logger
 	background sync.WaitGroup
 	profiles   profileCache
+	hot        hotReads
 }
 
 // New builds the server; Handler returns its http.Handler.
@@ -69,7 +72,16 @@ func New(d Deps) *Server {
 	if d.Views == nil {
 		d.Views = view.New(d.Blobs)
 	}
-	return &Server{Deps: d, log: d.Logger}
+	if d.Cache == nil {
+		d.Cache = hotcache.NewMemory()
+	}
+	s := &Server{Deps: d, log: d.Logger}
+	hot, err := s.buildHotReads(d.Cache)
+	if err != nil {
+		panic(err) // the options are constants: only a programming error gets here
+	}
+	s.hot = hot
+	return s
 }
 
 // goBackground runs best-effort work detached from the request (e.g. the
