@@ -18,8 +18,11 @@ import (
 // extraOperations are operations in api/openapi.yaml that API.md's endpoint
 // tables do not list (it mentions them in prose): the development JWKS (§1)
 // the external-realtime token endpoint (STREAMING.md §6) and the signed
-// file URLs of the local blob backend (API.md §2: "signed URL").
+// file URLs of the local blob backend (API.md §2: "signed URL"), and the
+// operator's featuring routes (ours: nothing in API.md can feature a post).
 var extraOperations = map[string]bool{
+	"PUT /feed/{id}/featured":                     true,
+	"DELETE /feed/{id}/featured":                  true,
 	"GET /.well-known/jwks.json":                  true,
 	"GET /realtime/token":                         true,
 	"GET /files/{area}/{ownerId}/{fileId}/{name}": true,
