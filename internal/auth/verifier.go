@@ -2,9 +2,11 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
@@ -23,6 +25,8 @@ type Verifier struct {
 	hsSecret []byte
 	cancel   context.CancelFunc
 	once     sync.Once
+	verified verifiedCache
+	now      func() time.Time // the cache's clock (tests move it)
 }
 
 // NewVerifier builds a Verifier from cfg. With a JWKSURL it fetches the key
@@ -55,6 +59,7 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 		parser:   jwt.NewParser(opts...),
 		hsSecret: append([]byte(nil), cfg.HS256Secret...),
 		cancel:   func() {},
+		now:      time.Now,
 	}
 
 	switch {
@@ -126,10 +131,46 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Claims, error) {
 	case len(token) > maxTokenLen:
 		return Claims{}, invalid("token longer than %d bytes", maxTokenLen)
 	}
-	var tc tokenClaims
-	if _, err := v.parser.ParseWithClaims(token, &tc, v.lookupKey(ctx)); err != nil {
-		return Claims{}, invalid("%w", err)
+	key, now := sha256.Sum256([]byte(token)), v.now()
+	if c, kid, ok := v.verified.get(key, now); ok && v.stillPublished(ctx, kid) {
+		return c, nil
 	}
+	c, kid, err := v.verify(ctx, token)
+	if err == nil {
+		v.verified.put(key, c, kid, now)
+	}
+	return c, err
+}
+
+// stillPublished reports whether the key that signed a cached token is
+// still in the key set: a key dropped from the JWKS takes its tokens with
+// it at the next refresh, cached or not. HS256 tokens have no kid.
+func (v *Verifier) stillPublished(ctx context.Context, kid string) bool {
+	if kid == "" {
+		return true
+	}
+	_, err := v.keys.Storage().KeyRead(ctx, kid)
+	return err == nil
+}
+
+// verify checks a token's signature and claims (the uncached path) and
+// returns the kid of the key that signed it ("" for HS256).
+func (v *Verifier) verify(ctx context.Context, token string) (Claims, string, error) {
+	var tc tokenClaims
+	t, err := v.parser.ParseWithClaims(token, &tc, v.lookupKey(ctx))
+	if err != nil {
+		return Claims{}, "", invalid("%w", err)
+	}
+	kid, _ := t.Header["kid"].(string)
+	if t.Method.Alg() == jwt.SigningMethodHS256.Alg() {
+		kid = ""
+	}
+	c, err := claimsOf(tc)
+	return c, kid, err
+}
+
+// claimsOf checks what a verified token says about its user.
+func claimsOf(tc tokenClaims) (Claims, error) {
 	if tc.Role != RoleAuthenticated {
 		return Claims{}, invalid("role %q is not %q", tc.Role, RoleAuthenticated)
 	}

@@ -116,13 +116,6 @@ func (c *profileCache) add(id string) {
 	c.seen[id] = struct{}{}
 }
 
-// forget drops a user, e.g. after an account deletion.
-func (c *profileCache) forget(id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.seen, id)
-}
-
 func (s *Server) ensureProfile(ctx context.Context, c auth.Claims) error {
 	if s.profiles.has(c.UserID) {
 		return nil

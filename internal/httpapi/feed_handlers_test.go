@@ -190,7 +190,7 @@ func TestFeedDelete(t *testing.T) {
 // TestFeedPageRendersEveryPart renders a page of several owners and likes
 // and checks every batched part (owners, avatars, isLiked, counts) landed
 // on the right post: the renderer reads them in fixed batches
-// (store.LoadFeedPage), so a mix-up would show here.
+// (one joined query, store.FeedRow), so a mix-up would show here.
 func TestFeedPageRendersEveryPart(t *testing.T) {
 	t.Parallel()
 	forEachFeedStore(t, func(t *testing.T, e feedEnv) {

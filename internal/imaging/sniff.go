@@ -86,11 +86,10 @@ var (
 )
 
 func sniffISO(head []byte) (Format, bool) {
-	major := string(head[8:12])
 	switch {
-	case audioBrands[major]:
+	case audioBrands[string(head[8:12])]:
 		return M4A, true
-	case videoBrands[major]:
+	case videoBrands[string(head[8:12])]:
 		return MP4, true
 	}
 	return Format{}, false

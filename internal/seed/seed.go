@@ -23,6 +23,7 @@ import (
 
 	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // Options size and shape a run.
@@ -83,6 +84,7 @@ func Run(ctx context.Context, st *store.Store, blobs blob.Store, o Options) (Sta
 		return Stats{}, fmt.Errorf("media pool: %w", err)
 	}
 	w := newWorld(o, p)
+	w.views = view.New(blobs)
 	stats := Stats{Users: o.Users}
 	// Postgres loads on several connections; SQLite has a single writer.
 	writers := 1
@@ -209,9 +211,4 @@ func checkFresh(ctx context.Context, st *store.Store, o Options) error {
 		return fmt.Errorf("check database: %w", err)
 	}
 	return nil
-}
-
-// apiTime formats Unix micros as the API prints times.
-func apiTime(us int64) string {
-	return time.UnixMicro(us).UTC().Format("2006-01-02T15:04:05.000Z")
 }

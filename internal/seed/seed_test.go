@@ -213,17 +213,16 @@ func checkMessagesAreV5(t *testing.T, tg target) {
 func checkStoreReadsIt(t *testing.T, tg target) {
 	t.Helper()
 	ctx := context.Background()
-	feeds, err := tg.st.ListPublicFeeds(ctx, "", nil, 0, 20)
-	if err != nil || len(feeds) != 20 {
-		t.Fatalf("public feeds: %d, %v", len(feeds), err)
+	rows, err := tg.st.PublicFeedRows(ctx, "", nil, 0, 20, "")
+	if err != nil || len(rows) != 20 {
+		t.Fatalf("public feeds: %d, %v", len(rows), err)
 	}
-	page, err := tg.st.LoadFeedPage(ctx, feeds, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range feeds {
-		if _, ok := page.Owners[f.UserID]; !ok {
-			t.Fatalf("post %s without owner", f.ID)
+	for _, r := range rows {
+		if !r.Owner.Found {
+			t.Fatalf("post %s without owner", r.ID)
+		}
+		if r.MediaKind == store.MediaImage && r.Image == nil || r.MediaKind != store.MediaImage && r.Task == nil {
+			t.Fatalf("post %s without its file or task", r.ID)
 		}
 	}
 	var userID string

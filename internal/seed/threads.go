@@ -1,6 +1,9 @@
 package seed
 
-import "github.com/kira-art/kira/internal/store"
+import (
+	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/view"
+)
 
 // versionPlan is one assistant turn to generate: its kind, how many
 // images it makes, and how many of its outputs get published.
@@ -97,7 +100,7 @@ func (w *world) thread(b *store.BulkRows, u *userInfo, kinds []string) (posts, l
 		t.userMsg, t.asstMsg, t.versionID = messageID(w.r), messageID(w.r), newUUID(w.r)
 		t.at = userAt + between(w.r, 10_000_000, 90_000_000)
 		var text string
-		var tool map[string]any
+		var tool toolPart
 		var published []published
 		switch p.kind {
 		case store.MediaImage:
@@ -135,51 +138,58 @@ type published struct {
 	kind, imageID, taskID, originImageID, prompt, publicKey string
 }
 
-func (w *world) imageTurn(b *store.BulkRows, t *turn, p versionPlan, first bool) (string, map[string]any, []published) {
+// toolPart is a finished tool call in an assistant message (STREAMING.md);
+// its output is the API shape the agent's tool returns (internal/view).
+type toolPart struct {
+	Type       string         `json:"type"`
+	ToolCallID string         `json:"toolCallId"`
+	State      string         `json:"state"`
+	Input      map[string]any `json:"input"` // the model's arguments
+	Output     any            `json:"output"`
+}
+
+func (w *world) imageTurn(b *store.BulkRows, t *turn, p versionPlan, first bool) (string, toolPart, []published) {
 	pr := t.theme
 	if !first { // later turns iterate on the theme in another style
 		pr.style, pr.mood = pick(w.r, styles), pick(w.r, moods)
 	}
 	call := "call_" + messageID(w.r)
 	ratio := pick(w.r, ratios)
-	var images []any
+	var images []view.Image
 	var out []published
 	for k := range p.images {
 		id := "gen_" + newUUID(w.r)
 		img := w.r.IntN(len(w.pool.images))
 		pi := w.pool.images[img]
-		w.imageFile(b, id, t.u.id, "gen", img, t.at, pr.String(), call, "generateImage", k < p.publish)
-		obj := map[string]any{"imageId": id, "width": pi.width, "height": pi.height, "seed": pi.seed,
-			"prompt": pr.String(), "toolCallId": call, "toolName": "generateImage"}
+		f := w.imageFile(b, id, t.u.id, "gen", img, t.at, pr.String(), call, "generateImage", k < p.publish)
+		desc := view.ImageDescription{ImageID: id, ToolCallID: call, ToolName: "generateImage", Seed: &pi.seed,
+			Prompt: pr.String()}
 		b.VersionImages = append(b.VersionImages, store.BulkVersionImage{VersionID: t.versionID, Position: k,
-			VersionImage: store.VersionImage{ImageID: id, Data: mustJSON(obj)}})
-		images = append(images, obj)
+			VersionImage: store.VersionImage{ImageID: id, Data: mustJSON(desc)}})
+		images = append(images, w.views.Image(f))
 		if k < p.publish {
 			out = append(out, published{kind: store.MediaImage, imageID: id, originImageID: id, prompt: pr.String(),
 				publicKey: pi.key})
 		}
 		t.lastImage = id
 	}
-	tool := map[string]any{"type": "tool-generateImage", "toolCallId": call, "state": "output-available",
-		"input":  map[string]any{"prompt": pr.String(), "ratio": ratio, "count": p.images},
-		"output": map[string]any{"images": images}}
+	tool := toolPart{Type: "tool-generateImage", ToolCallID: call, State: "output-available",
+		Input:  map[string]any{"prompt": pr.String(), "ratio": ratio, "count": p.images},
+		Output: view.ImageList{Images: images}}
 	return pr.String(), tool, out
 }
 
-func (w *world) videoTurn(b *store.BulkRows, t *turn, p versionPlan) (string, map[string]any, []published) {
+func (w *world) videoTurn(b *store.BulkRows, t *turn, p versionPlan) (string, toolPart, []published) {
 	ask := pick(w.r, videoAsks)
 	clip := w.pool.videos[w.r.IntN(len(w.pool.videos))]
 	ratio := ratioOf(clip.width, clip.height)
 	params := map[string]any{"duration": 5, "ratio": ratio}
 	taskID := newUUID(w.r)
 	w.task(b, t, taskID, store.MediaVideo, ask, params, t.lastImage, clip, p)
-	out := map[string]any{"taskId": taskID, "status": "pending", "provider": "local", "duration": 5, "ratio": ratio,
-		"prompt": ask, "createdAt": apiTime(t.at)}
-	if t.lastImage != "" {
-		out["sourceImageId"] = t.lastImage
-	}
-	tool := map[string]any{"type": "tool-generateVideo", "toolCallId": "call_" + messageID(w.r), "state": "output-available",
-		"input": map[string]any{"prompt": ask, "duration": 5, "ratio": ratio}, "output": map[string]any{"video": out}}
+	pending := store.MediaTask{ID: taskID, Kind: store.MediaVideo, Status: "pending", Provider: "local", Prompt: ask,
+		Params: mustJSON(params), SourceImageID: t.lastImage, CreatedAt: at(t.at)}
+	tool := toolPart{Type: "tool-generateVideo", ToolCallID: "call_" + messageID(w.r), State: "output-available",
+		Input: map[string]any{"prompt": ask, "duration": 5, "ratio": ratio}, Output: w.views.ToolOutput(pending)}
 	if p.publish == 0 || p.failed {
 		return ask, tool, nil
 	}
@@ -187,20 +197,18 @@ func (w *world) videoTurn(b *store.BulkRows, t *turn, p versionPlan) (string, ma
 		publicKey: clip.key}}
 }
 
-func (w *world) songTurn(b *store.BulkRows, t *turn, p versionPlan) (string, map[string]any, []published) {
+func (w *world) songTurn(b *store.BulkRows, t *turn, p versionPlan) (string, toolPart, []published) {
 	ask := pick(w.r, musicAsks)
 	clip := w.pool.audios[w.r.IntN(len(w.pool.audios))]
 	params := map[string]any{"lyrics": pick(w.r, lyricLines), "style": pick(w.r, songStyles),
 		"title": t.theme.title(), "instrumental": chance(w.r, 0.3)}
 	taskID := newUUID(w.r)
 	w.task(b, t, taskID, store.MediaAudio, ask, params, "", clip, p)
-	out := map[string]any{"taskId": taskID, "status": "pending", "provider": "local", "prompt": ask, "createdAt": apiTime(t.at)}
-	for k, v := range params {
-		out[k] = v
-	}
-	tool := map[string]any{"type": "tool-generateMusic", "toolCallId": "call_" + messageID(w.r), "state": "output-available",
-		"input":  map[string]any{"prompt": ask, "lyrics": params["lyrics"], "style": params["style"]},
-		"output": map[string]any{"audio": out}}
+	pending := store.MediaTask{ID: taskID, Kind: store.MediaAudio, Status: "pending", Provider: "local", Prompt: ask,
+		Params: mustJSON(params), CreatedAt: at(t.at)}
+	tool := toolPart{Type: "tool-generateMusic", ToolCallID: "call_" + messageID(w.r), State: "output-available",
+		Input:  map[string]any{"prompt": ask, "lyrics": params["lyrics"], "style": params["style"]},
+		Output: w.views.ToolOutput(pending)}
 	if p.publish == 0 || p.failed {
 		return ask, tool, nil
 	}

@@ -47,9 +47,8 @@ var (
 		"How about this?", "Done. Take a look:"}
 	videoAsks = []string{"animate this with a slow camera push", "make it move, gentle wind",
 		"turn it into a short clip with drifting clouds", "add a slow parallax pan"}
-	musicAsks   = []string{"write a song about it", "make a soundtrack for this scene", "compose a short theme for it"}
-	ratios      = []string{"1:1", "1:1", "3:4", "4:3", "16:9", "9:16"}
-	videoRatios = []string{"16:9", "9:16", "1:1"}
+	musicAsks = []string{"write a song about it", "make a soundtrack for this scene", "compose a short theme for it"}
+	ratios    = []string{"1:1", "1:1", "3:4", "4:3", "16:9", "9:16"}
 )
 
 // pick returns a random element.

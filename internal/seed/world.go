@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // world generates rows. It is used from one goroutine, and every random
@@ -20,6 +21,7 @@ type world struct {
 	start, end int64 // Unix micros: the year of activity being simulated
 	users      []userInfo
 	featureP   float64
+	views      *view.Converter // renders tool outputs exactly as the agent does
 }
 
 // userInfo is what later phases need to know about a generated user.
@@ -125,7 +127,7 @@ func (w *world) assignPosts() {
 
 // imageFile registers a file row for a pool image; a published one records
 // its public copy, which for seeded data is the pool file itself.
-func (w *world) imageFile(b *store.BulkRows, id, userID, origin string, img int, us int64, prompt, toolCallID, toolName string, public bool) {
+func (w *world) imageFile(b *store.BulkRows, id, userID, origin string, img int, us int64, prompt, toolCallID, toolName string, public bool) store.File {
 	p := w.pool.images[img]
 	f := store.File{ID: id, UserID: userID, Kind: "image", Origin: origin, ContentType: "image/png", Size: p.size,
 		StorageKey: p.key, Width: p.width, Height: p.height, Blurhash: p.blurhash, ThumbKey: p.thumbKey,
@@ -137,6 +139,7 @@ func (w *world) imageFile(b *store.BulkRows, id, userID, origin string, img int,
 		f.PublicKey = p.key
 	}
 	b.Files = append(b.Files, store.BulkFile{File: f})
+	return f
 }
 
 // clipFile registers the file row of a pool video or song.

@@ -99,12 +99,10 @@ func TestLikeCountUnderConcurrency(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := 0
-		ids := make([]string, 0, users)
 		for i := range fans {
 			if i%2 == 0 || i%3 == 0 {
 				want++
 			}
-			ids = append(ids, fans[i].ID)
 		}
 		got, err := s.GetFeed(ctx, f.ID)
 		if err != nil {

@@ -136,9 +136,8 @@ func locate(raw []byte) *Problem {
 		if n := len(stack); n > 0 && !stack[n-1].object {
 			stack[n-1].index++
 		}
-		switch tok.(type) {
+		switch d := tok.(type) {
 		case json.Delim:
-			d := tok.(json.Delim)
 			stack = append(stack, frame{object: d == '{', expectKey: d == '{', index: -1})
 			continue
 		case string:

@@ -87,7 +87,7 @@ func benchPage() FeedPage {
 		rows[i] = store.FeedRow{Feed: store.Feed{ID: "0b5c7f0e-8d1e-4b5a-9c1e-6a7b8c9d0e1f", UserID: "6f1c2d3e-1111-4222-8333-444455556666",
 			MediaKind: store.MediaImage, ImageID: "gen_0b5c7f0e-8d1e-4b5a-9c1e-6a7b8c9d0e1f", OriginImageID: "gen_x",
 			PublicKey: "public/6f1c2d3e-1111-4222-8333-444455556666/0b5c7f0e-8d1e-4b5a-9c1e-6a7b8c9d0e1f/original.png",
-			Prompt: "a red fox in the snow, watercolor, soft light", LikedNumber: 12, Flags: []string{}, CreatedAt: time.Now()},
+			Prompt:    "a red fox in the snow, watercolor, soft light", LikedNumber: 12, Flags: []string{}, CreatedAt: time.Now()},
 			Owner: store.FeedRowOwner{Nickname: "neo", Plan: "pro", Found: true, AvatarKey: "6f1c2d3e/avatar/thumb.jpg"},
 			Image: &store.File{ID: "gen_x", StorageKey: "k/original.png", ThumbKey: "k/thumb.jpg", BlurKey: "k/blur.jpg",
 				Blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj", Width: 1024, Height: 768}}
