@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -101,7 +102,7 @@ func seedFeed(tb testing.TB, st *store.Store, n int) {
 	}
 }
 
-// BenchmarkFeedPage serves GET /feed/?page=1 (20 posts of 21 seeded)
+// BenchmarkFeedPage serves GET /feed/ pages (20 posts of 41 seeded)
 // through the whole app handler — middleware, routing, the page query,
 // conversion, URL signing, encoding — on SQLite (and on Postgres with
 // KIRA_TEST_DATABASE_URL), reporting allocations per page.
@@ -109,15 +110,27 @@ func BenchmarkFeedPage(b *testing.B) {
 	for _, be := range storetest.Backends() {
 		b.Run(be.Name, func(b *testing.B) {
 			st := be.Open(b)
-			seedFeed(b, st, 21)
+			seedFeed(b, st, 41)
 			a, err := app.New(context.Background(), testConfig(b, nil), quiet, app.WithStore(st))
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer a.Stop(context.Background()) //nolint:errcheck
 			h := a.Handler()
-			for _, path := range []string{"/feed/?page=1", "/feed/?page=1&mediaType=image"} {
-				b.Run(strings.TrimPrefix(path, "/feed/?"), func(b *testing.B) {
+			first := httptest.NewRecorder()
+			h.ServeHTTP(first, httptest.NewRequest("GET", "/feed/", nil))
+			var page struct{ NextCursor string }
+			if err := json.Unmarshal(first.Body.Bytes(), &page); err != nil || page.NextCursor == "" {
+				b.Fatalf("first page: %v %s", err, first.Body)
+			}
+			// page=1 is served from the hot cache; the cursor page (20 posts,
+			// not cached) is the whole uncached path.
+			for _, path := range []string{"/feed/?page=1", "/feed/?page=1&mediaType=image", "/feed/?cursor=" + page.NextCursor} {
+				name := strings.TrimPrefix(path, "/feed/?")
+				if strings.HasPrefix(name, "cursor=") {
+					name = "cursor"
+				}
+				b.Run(name, func(b *testing.B) {
 					b.ReportAllocs()
 					for b.Loop() {
 						w := httptest.NewRecorder()
