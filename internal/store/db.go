@@ -59,8 +59,12 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
+	// As many idle connections as open ones: under load a returned
+	// connection above the idle cap is closed and the next request forks a
+	// new backend, which cost more than the query. 40 per instance leaves
+	// room for two instances and tools under Postgres' default 100.
+	db.SetMaxOpenConns(postgresMaxConns)
+	db.SetMaxIdleConns(postgresMaxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s := &Store{read: db, write: db, dialect: Postgres}
 	if err := s.Ping(ctx); err != nil {
@@ -69,6 +73,9 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 	}
 	return s, nil
 }
+
+// postgresMaxConns bounds one process's Postgres connections.
+const postgresMaxConns = 40
 
 // sqlitePragmas: WAL lets readers run beside the writer; busy_timeout covers
 // the moment another process (kira migrate, kira seed) holds the lock;
