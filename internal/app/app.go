@@ -235,6 +235,10 @@ func (a *App) Start() error {
 		return fmt.Errorf("listen %s: %w", a.cfg.Addr, err)
 	}
 	a.listener = ln
+	if err := a.startPprof(); err != nil {
+		ln.Close()
+		return fmt.Errorf("pprof: %w", err)
+	}
 	if err := a.cache.Start(context.Background()); err != nil {
 		ln.Close()
 		return fmt.Errorf("cache invalidations: %w", err)

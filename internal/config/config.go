@@ -29,6 +29,7 @@ type Config struct {
 	Env       string // KIRA_ENV, "development" (default) or "production"
 	PublicURL string // KIRA_PUBLIC_URL, base of signed file URLs; default http://localhost<Addr>
 	LogLevel  string // KIRA_LOG_LEVEL: debug, info (default), warn, error
+	PprofAddr string // KIRA_PPROF_ADDR: listen address of net/http/pprof (empty = off; keep it on loopback)
 
 	DatabaseURL string // DATABASE_URL; empty = SQLite at $KIRA_DATA_DIR/kira.db
 	RedisURL    string // REDIS_URL; empty = in-memory stream log and leases
@@ -88,6 +89,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		Env:           get("KIRA_ENV", EnvDevelopment),
 		PublicURL:     get("KIRA_PUBLIC_URL", ""),
 		LogLevel:      get("KIRA_LOG_LEVEL", "info"),
+		PprofAddr:     get("KIRA_PPROF_ADDR", ""),
 		DatabaseURL:   get("DATABASE_URL", ""),
 		RedisURL:      get("REDIS_URL", ""),
 		RedisPrefix:   get("REDIS_PREFIX", "kira:"),
