@@ -81,11 +81,11 @@ func featureCommandLeg(t *testing.T) {
 	}
 	announced := subscribeInvalidations(t, cfg.RedisURL)
 	featured := func() bool {
-		feeds, err := st.ListFeaturedFeeds(ctx, 50)
+		feeds, err := st.FeaturedFeedRows(ctx, 50, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		return slices.ContainsFunc(feeds, func(x store.Feed) bool { return x.ID == f.ID })
+		return slices.ContainsFunc(feeds, func(x store.FeedRow) bool { return x.ID == f.ID })
 	}
 
 	var out, errOut strings.Builder

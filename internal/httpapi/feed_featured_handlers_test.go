@@ -131,7 +131,7 @@ func TestFeatureRouteClosedWithoutPassword(t *testing.T) {
 		f := feedEnv{rawEnv{env: e}}.post(u, store.MediaImage)
 		expect(t, e.do("PUT", "/feed/"+f.ID+"/featured?password=", "", nil), 401)
 		expect(t, e.do("PUT", "/feed/"+f.ID+"/featured", "", nil), 401)
-		if feeds, err := e.store.ListFeaturedFeeds(context.Background(), 50); err != nil || len(feeds) != 0 {
+		if feeds, err := e.store.FeaturedFeedRows(context.Background(), 50, ""); err != nil || len(feeds) != 0 {
 			t.Fatalf("featured %d posts (%v)", len(feeds), err)
 		}
 	})

@@ -94,7 +94,7 @@ func TestBulkInsertReadsBack(t *testing.T) {
 				t.Fatalf("feed:\n got %+v %v\nwant %+v", got, err, want)
 			}
 		}
-		if liked, err := s.IsLiked(ctx, b.Feeds[0].ID, fan); err != nil || !liked {
+		if liked, err := isLiked(s, ctx, b.Feeds[0].ID, fan); err != nil || !liked {
 			t.Fatalf("like: %v %v", liked, err)
 		}
 		msgs, err := s.ListMessages(ctx, b.Threads[0].ID)

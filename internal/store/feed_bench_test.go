@@ -74,13 +74,13 @@ func cursorAt(b *testing.B, raw *sql.DB, kind string, depth int) *store.FeedCurs
 func benchFeed(b *testing.B, s *store.Store, kind string, after *store.FeedCursor, offset int) {
 	b.Helper()
 	ctx := context.Background()
-	if feeds, err := s.ListPublicFeeds(ctx, kind, after, offset, feedPageSize); err != nil {
+	if feeds, err := s.PublicFeedRows(ctx, kind, after, offset, feedPageSize, ""); err != nil {
 		b.Fatal(err)
 	} else if len(feeds) != feedPageSize {
 		b.Skipf("the bench database is too small for this page (%d posts)", len(feeds))
 	}
 	for b.Loop() {
-		if _, err := s.ListPublicFeeds(ctx, kind, after, offset, feedPageSize); err != nil {
+		if _, err := s.PublicFeedRows(ctx, kind, after, offset, feedPageSize, ""); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -67,21 +67,32 @@ func feedRowsQuery(inner string, innerArgs []any, viewerID string) (string, []an
 		liked = "EXISTS (SELECT 1 FROM likes l WHERE l.feed_id = f.id AND l.user_id = ?)"
 		args = append([]any{viewerID}, innerArgs...)
 	}
-	return strings.NewReplacer("@liked", liked, "@inner", inner).Replace(feedRowSelect), args
+	return feedRowSelectHead + liked + feedRowSelectFrom + inner + feedRowSelectTail, args
 }
+
+// feedRowSelect cut at its two holes, so a query is three concatenations
+// rather than a replacer built per request.
+var feedRowSelectHead, feedRowSelectFrom, feedRowSelectTail = func() (string, string, string) {
+	head, rest, _ := strings.Cut(feedRowSelect, "@liked")
+	from, tail, _ := strings.Cut(rest, "@inner")
+	return head, from, tail
+}()
 
 // innerFeedColumns are the columns the inner page queries select.
 const innerFeedColumns = `id, user_id, media_kind, image_id, task_id, origin_image_id, thread_id, message_id,
 	public_key, prompt, flags, is_public, featured, liked_number, created_at, updated_at`
 
-// PublicFeedRows is ListPublicFeeds with the page's joins, for viewerID
-// ("" = anonymous).
+// PublicFeedRows pages public posts newest first, optionally of one media
+// kind ("" = all), read for viewerID ("" = anonymous). With after set it is
+// a keyset page (deep scrolling stays an index range scan); otherwise
+// offset skips rows (?page=). Both are served by the partial indexes
+// feeds_public / feeds_public_kind (see publicFeedsQuery).
 func (s *Store) PublicFeedRows(ctx context.Context, mediaKind string, after *FeedCursor, offset, limit int, viewerID string) ([]FeedRow, error) {
 	inner, args := publicFeedRowsInner(mediaKind, after, offset, limit)
 	return s.feedRows(ctx, inner, args, viewerID)
 }
 
-// FeaturedFeedRows is ListFeaturedFeeds with the page's joins.
+// FeaturedFeedRows reads featured public posts, newest first.
 func (s *Store) FeaturedFeedRows(ctx context.Context, limit int, viewerID string) ([]FeedRow, error) {
 	return s.feedRows(ctx, featuredInner, []any{limit}, viewerID)
 }
@@ -91,7 +102,8 @@ const featuredInner = "SELECT " + innerFeedColumns + `, created_at AS k FROM fee
 
 const byIDInner = "SELECT " + innerFeedColumns + ", created_at AS k FROM feeds WHERE id = ?"
 
-// UserFeedRows is ListUserFeeds with the page's joins.
+// UserFeedRows pages a user's posts newest first: public ones only, or
+// hidden ones too when the owner is looking (includeHidden).
 func (s *Store) UserFeedRows(ctx context.Context, userID string, includeHidden bool, offset, limit int, viewerID string) ([]FeedRow, error) {
 	q := "SELECT " + innerFeedColumns + ", created_at AS k FROM feeds WHERE user_id = ?"
 	if !includeHidden {
@@ -101,14 +113,17 @@ func (s *Store) UserFeedRows(ctx context.Context, userID string, includeHidden b
 	return s.feedRows(ctx, q, []any{userID, limit, offset}, viewerID)
 }
 
-// LikedFeedRows is ListLikedFeeds with the page's joins (newest like
-// first: the sort key is the like's time).
+// LikedFeedRows pages the public posts userID liked, newest like first
+// (the sort key is the like's time).
 func (s *Store) LikedFeedRows(ctx context.Context, userID string, offset, limit int, viewerID string) ([]FeedRow, error) {
-	cols := strings.NewReplacer("\n\t", " ").Replace("f." + strings.ReplaceAll(innerFeedColumns, ", ", ", f."))
-	return s.feedRows(ctx, "SELECT "+cols+`, l.created_at AS k FROM likes l JOIN feeds f ON f.id = l.feed_id
-		WHERE l.user_id = ? AND f.is_public ORDER BY l.created_at DESC, l.feed_id DESC LIMIT ? OFFSET ?`,
-		[]any{userID, limit, offset}, viewerID)
+	return s.feedRows(ctx, likedInner, []any{userID, limit, offset}, viewerID)
 }
+
+// likedInner is the liked-posts page: the like's time is the sort key.
+const likedInner = `SELECT f.id, f.user_id, f.media_kind, f.image_id, f.task_id, f.origin_image_id, f.thread_id,
+	f.message_id, f.public_key, f.prompt, f.flags, f.is_public, f.featured, f.liked_number, f.created_at,
+	f.updated_at, l.created_at AS k FROM likes l JOIN feeds f ON f.id = l.feed_id
+	WHERE l.user_id = ? AND f.is_public ORDER BY l.created_at DESC, l.feed_id DESC LIMIT ? OFFSET ?`
 
 // FeedRowByID reads one post with its joins, whatever its flags (callers
 // decide visibility).
@@ -165,9 +180,8 @@ func FeedRowByIDSQL(id, viewerID string) (string, []any) {
 	return q, args
 }
 
-// publicFeedRowsInner is the page query of ListPublicFeeds selecting what
+// publicFeedRowsInner is the public page query selecting what
 // feedRowSelect expects (its sort key k is created_at).
 func publicFeedRowsInner(mediaKind string, after *FeedCursor, offset, limit int) (string, []any) {
-	inner, args := publicFeedsQuery(mediaKind, after, offset, limit)
-	return strings.Replace(inner, plainFeedColumns, innerFeedColumns+", created_at AS k", 1), args
+	return publicFeedsQuery(innerFeedColumns+", created_at AS k", mediaKind, after, offset, limit)
 }

@@ -11,12 +11,24 @@ import (
 	"github.com/kira-art/kira/internal/store/storetest"
 )
 
-func rowIDs(rows []store.FeedRow) []store.Feed {
+// feedsOf keeps the posts of a page read with its joins (for comparing ids).
+func feedsOf(rows []store.FeedRow, err error) ([]store.Feed, error) {
 	out := make([]store.Feed, len(rows))
 	for i, r := range rows {
 		out[i] = r.Feed
 	}
+	return out, err
+}
+
+func rowIDs(rows []store.FeedRow) []store.Feed {
+	out, _ := feedsOf(rows, nil)
 	return out
+}
+
+// isLiked reports whether userID likes the post.
+func isLiked(s *store.Store, ctx context.Context, feedID, userID string) (bool, error) {
+	liked, err := s.LikedBy(ctx, userID, []string{feedID})
+	return liked[feedID], err
 }
 
 // TestFeedRowsJoinWhatThePostShows checks the one-query page against the

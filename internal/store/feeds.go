@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -49,16 +48,10 @@ type FeedCursor struct {
 	ID        string
 }
 
-// feedColumns lists a feed row's columns, each prefixed with alias (e.g.
-// "f.") for queries that join.
-func feedColumns(alias string) string {
-	return strings.NewReplacer("@", alias).Replace(`@id, @user_id, @media_kind, COALESCE(@image_id, ''),
-	COALESCE(@task_id, ''), COALESCE(@origin_image_id, ''), COALESCE(@thread_id, ''),
-	COALESCE(@message_id, ''), COALESCE(@public_key, ''), @prompt, @flags, @is_public, @featured,
-	@liked_number, @created_at, @updated_at`)
-}
-
-var plainFeedColumns = feedColumns("")
+// plainFeedColumns are a feed row's columns as scanFeed reads them.
+const plainFeedColumns = `id, user_id, media_kind, COALESCE(image_id, ''), COALESCE(task_id, ''),
+	COALESCE(origin_image_id, ''), COALESCE(thread_id, ''), COALESCE(message_id, ''),
+	COALESCE(public_key, ''), prompt, flags, is_public, featured, liked_number, created_at, updated_at`
 
 func scanFeed(row interface{ Scan(...any) error }) (Feed, error) {
 	var f Feed
@@ -69,35 +62,11 @@ func scanFeed(row interface{ Scan(...any) error }) (Feed, error) {
 	if err != nil {
 		return Feed{}, mapErr(err)
 	}
-	if err := json.Unmarshal([]byte(flags), &f.Flags); err != nil {
+	if f.Flags, err = parseFlags(flags); err != nil {
 		return Feed{}, fmt.Errorf("feed %s flags: %w", f.ID, err)
-	}
-	if f.Flags == nil {
-		f.Flags = []string{}
 	}
 	f.CreatedAt, f.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return f, nil
-}
-
-func scanFeeds(rows interface {
-	Next() bool
-	Scan(...any) error
-	Err() error
-	Close() error
-}, err error) ([]Feed, error) {
-	if err != nil {
-		return nil, fmt.Errorf("list feeds: %w", mapErr(err))
-	}
-	defer rows.Close()
-	var out []Feed
-	for rows.Next() {
-		f, err := scanFeed(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
 }
 
 // CreateFeed inserts a post; ID, UserID, MediaKind and the media ids come
@@ -139,19 +108,8 @@ func (s *Store) GetFeed(ctx context.Context, id string) (Feed, error) {
 	return scanFeed(s.reader().row(ctx, "SELECT "+plainFeedColumns+" FROM feeds WHERE id = ?", id))
 }
 
-// ListPublicFeeds pages public posts newest first, optionally of one media
-// kind ("" = all). With after set it is a keyset page (deep scrolling stays
-// an index range scan); otherwise offset skips rows (?page=). Both forms
-// are served by the partial indexes feeds_public / feeds_public_kind, whose
-// predicate `is_public` the WHERE clause repeats verbatim.
-func (s *Store) ListPublicFeeds(ctx context.Context, mediaKind string, after *FeedCursor, offset, limit int) ([]Feed, error) {
-	q, args := publicFeedsQuery(mediaKind, after, offset, limit)
-	rows, err := s.reader().query(ctx, q, args...)
-	return scanFeeds(rows, err)
-}
-
-func publicFeedsQuery(mediaKind string, after *FeedCursor, offset, limit int) (string, []any) {
-	q := "SELECT " + plainFeedColumns + " FROM feeds WHERE is_public"
+func publicFeedsQuery(columns, mediaKind string, after *FeedCursor, offset, limit int) (string, []any) {
+	q := "SELECT " + columns + " FROM feeds WHERE is_public"
 	var args []any
 	if mediaKind != "" {
 		q += " AND media_kind = ?"
@@ -166,13 +124,6 @@ func publicFeedsQuery(mediaKind string, after *FeedCursor, offset, limit int) (s
 	}
 	q += " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
 	return q, append(args, limit, offset)
-}
-
-// ListFeaturedFeeds returns featured public posts, newest first.
-func (s *Store) ListFeaturedFeeds(ctx context.Context, limit int) ([]Feed, error) {
-	rows, err := s.reader().query(ctx, "SELECT "+plainFeedColumns+` FROM feeds
-		WHERE featured AND is_public ORDER BY created_at DESC, id DESC LIMIT ?`, limit)
-	return scanFeeds(rows, err)
 }
 
 // SetFeedFeatured marks or unmarks a post as featured (an editorial

@@ -5,9 +5,10 @@ import (
 	"strings"
 )
 
-// PublicFeedsQuery exposes the SQL of ListPublicFeeds to the plan tests.
+// PublicFeedsQuery exposes the page query (without the joins) to the plan
+// tests.
 func PublicFeedsQuery(mediaKind string, after *FeedCursor, offset, limit int) (string, []any) {
-	return publicFeedsQuery(mediaKind, after, offset, limit)
+	return publicFeedsQuery(plainFeedColumns, mediaKind, after, offset, limit)
 }
 
 // ExplainForTest returns the engine's plan of a query, one line per row.

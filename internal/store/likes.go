@@ -121,12 +121,6 @@ func unlikeErr(err error) error {
 	return err
 }
 
-// IsLiked reports whether userID likes the post.
-func (s *Store) IsLiked(ctx context.Context, feedID, userID string) (bool, error) {
-	liked, err := s.LikedBy(ctx, userID, []string{feedID})
-	return liked[feedID], err
-}
-
 // LikedBy returns which of feedIDs userID likes, in one query. An empty
 // userID (anonymous viewer) likes nothing.
 func (s *Store) LikedBy(ctx context.Context, userID string, feedIDs []string) (map[string]bool, error) {
@@ -149,13 +143,4 @@ func (s *Store) LikedBy(ctx context.Context, userID string, feedIDs []string) (m
 		out[id] = true
 	}
 	return out, rows.Err()
-}
-
-// ListLikedFeeds pages the public posts userID liked, newest like first.
-func (s *Store) ListLikedFeeds(ctx context.Context, userID string, offset, limit int) ([]Feed, error) {
-	rows, err := s.reader().query(ctx, "SELECT "+feedColumns("f.")+` FROM likes l
-		JOIN feeds f ON f.id = l.feed_id
-		WHERE l.user_id = ? AND f.is_public
-		ORDER BY l.created_at DESC, l.feed_id DESC LIMIT ? OFFSET ?`, userID, limit, offset)
-	return scanFeeds(rows, err)
 }

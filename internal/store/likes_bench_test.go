@@ -18,7 +18,7 @@ import (
 func likeTarget(b *testing.B, s *store.Store, n int) (feedID string, users []string) {
 	b.Helper()
 	ctx := context.Background()
-	feeds, err := s.ListPublicFeeds(ctx, "", nil, 0, 1)
+	feeds, err := feedsOf(s.PublicFeedRows(ctx, "", nil, 0, 1, ""))
 	if err != nil || len(feeds) == 0 {
 		b.Fatalf("no public post: %v", err)
 	}

@@ -110,7 +110,7 @@ func TestLikeCountUnderConcurrency(t *testing.T) {
 		}
 		rows := 0
 		for _, fan := range fans {
-			liked, err := s.IsLiked(ctx, f.ID, fan.ID)
+			liked, err := isLiked(s, ctx, f.ID, fan.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,14 +136,14 @@ func TestListLikedFeeds(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		got, err := s.ListLikedFeeds(ctx, fan.ID, 0, 10)
+		got, err := feedsOf(s.LikedFeedRows(ctx, fan.ID, 0, 10, ""))
 		if err != nil {
 			t.Fatal(err)
 		}
 		sameIDs(t, "liked", got, a, c, b)
-		got, _ = s.ListLikedFeeds(ctx, fan.ID, 1, 1)
+		got, _ = feedsOf(s.LikedFeedRows(ctx, fan.ID, 1, 1, ""))
 		sameIDs(t, "liked offset", got, c)
-		if got, _ := s.ListLikedFeeds(ctx, u.ID, 0, 10); len(got) != 0 {
+		if got, _ := feedsOf(s.LikedFeedRows(ctx, u.ID, 0, 10, "")); len(got) != 0 {
 			t.Fatalf("owner liked nothing: %v", feedIDs(got))
 		}
 	})
@@ -171,7 +171,7 @@ func likeState(t *testing.T, s *store.Store, feedID string, users []store.Profil
 		t.Fatal(err)
 	}
 	for _, u := range users {
-		liked, err := s.IsLiked(context.Background(), feedID, u.ID)
+		liked, err := isLiked(s, context.Background(), feedID, u.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -271,7 +271,7 @@ func TestLikeHiddenOrMissingWritesNothing(t *testing.T) {
 		if _, err := s.LikeFeed(ctx, missing, fan.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("like missing: %v", err)
 		}
-		if liked, err := s.IsLiked(ctx, missing, fan.ID); err != nil || liked {
+		if liked, err := isLiked(s, ctx, missing, fan.ID); err != nil || liked {
 			t.Fatalf("like row for a missing post: %v %v", liked, err)
 		}
 	})

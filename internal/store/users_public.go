@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 )
 
 // FeedOwner is the public face of a post's author.
@@ -21,30 +20,6 @@ type PublicProfile struct {
 	LikedNumber int // likes received on public posts
 }
 
-// FeedOwners reads many users' public faces in one query; unknown ids are
-// absent.
-func (s *Store) FeedOwners(ctx context.Context, ids []string) (map[string]FeedOwner, error) {
-	out := map[string]FeedOwner{}
-	ids = nonEmptyUnique(ids)
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := s.reader().query(ctx, `SELECT id, nickname, COALESCE(avatar_image_id, ''), plan
-		FROM profiles WHERE id IN (`+placeholders(len(ids))+")", anySlice(ids)...)
-	if err != nil {
-		return nil, fmt.Errorf("feed owners: %w", mapErr(err))
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var o FeedOwner
-		if err := rows.Scan(&o.ID, &o.Nickname, &o.AvatarImageID, &o.Plan); err != nil {
-			return nil, err
-		}
-		out[o.ID] = o
-	}
-	return out, rows.Err()
-}
-
 // GetPublicProfile reads a user's public profile and counts their public
 // posts and the likes those received (callers hide banned users).
 func (s *Store) GetPublicProfile(ctx context.Context, id string) (PublicProfile, error) {
@@ -55,15 +30,4 @@ func (s *Store) GetPublicProfile(ctx context.Context, id string) (PublicProfile,
 		FROM profiles p WHERE p.id = ?`, id).Scan(&p.ID, &p.Nickname, &p.AvatarImageID, &p.Plan, &p.Banned,
 		&p.FeedCount, &p.LikedNumber)
 	return p, mapErr(err)
-}
-
-// ListUserFeeds pages a user's posts newest first: public ones only, or
-// hidden ones too when the owner is looking (includeHidden).
-func (s *Store) ListUserFeeds(ctx context.Context, userID string, includeHidden bool, offset, limit int) ([]Feed, error) {
-	q := "SELECT " + plainFeedColumns + " FROM feeds WHERE user_id = ?"
-	if !includeHidden {
-		q += " AND is_public"
-	}
-	rows, err := s.reader().query(ctx, q+" ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?", userID, limit, offset)
-	return scanFeeds(rows, err)
 }
