@@ -108,6 +108,9 @@ func (s *Store) GetFeed(ctx context.Context, id string) (Feed, error) {
 	return scanFeed(s.reader().row(ctx, "SELECT "+plainFeedColumns+" FROM feeds WHERE id = ?", id))
 }
 
+// publicFeedsQuery is the public page query selecting columns. Its WHERE
+// clause repeats the partial indexes' predicate `is_public` verbatim, so
+// both engines walk feeds_public / feeds_public_kind for at most a page.
 func publicFeedsQuery(columns, mediaKind string, after *FeedCursor, offset, limit int) (string, []any) {
 	q := "SELECT " + columns + " FROM feeds WHERE is_public"
 	var args []any
