@@ -11,6 +11,7 @@ import (
 	"github.com/kira-art/kira/internal/app"
 	"github.com/kira-art/kira/internal/auth"
 	"github.com/kira-art/kira/internal/config"
+	"github.com/kira-art/kira/internal/store"
 )
 
 func serve(ctx context.Context, stderr io.Writer) error {
@@ -37,6 +38,17 @@ func serve(ctx context.Context, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// openStore loads the configuration and opens (and migrates) its database
+// quietly, for the operator commands that change a row or two.
+func openStore(ctx context.Context) (config.Config, *store.Store, error) {
+	cfg, err := config.Load()
+	if err != nil {
+		return cfg, nil, err
+	}
+	st, err := app.OpenStore(ctx, cfg, newLogger(io.Discard, cfg.SlogLevel()))
+	return cfg, st, err
 }
 
 func migrate(ctx context.Context, stderr io.Writer) error {

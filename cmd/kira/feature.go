@@ -33,11 +33,7 @@ func feature(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if _, err := uuid.Parse(*id); err != nil {
 		return fmt.Errorf("feature: --feed %q is not a UUID", *id)
 	}
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	st, err := app.OpenStore(ctx, cfg, newLogger(io.Discard, cfg.SlogLevel()))
+	cfg, st, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -72,7 +68,7 @@ func announceFeatured(ctx context.Context, cfg config.Config, stderr io.Writer) 
 	}
 	client := redis.NewClient(opts)
 	defer client.Close()
-	inv := hotcache.NewRedis(client, cfg.RedisPrefix+"hotcache", newLogger(io.Discard, cfg.SlogLevel())) // the channel the servers listen on
+	inv := hotcache.NewRedis(client, app.CacheChannel(cfg), newLogger(io.Discard, cfg.SlogLevel()))
 	if err := inv.Invalidate(ctx, hotcache.TopicFeatured); err != nil {
 		fmt.Fprintf(stderr, "warning: %v; servers show the change when their cache expires\n", err)
 	}

@@ -6,9 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-
-	"github.com/kira-art/kira/internal/app"
-	"github.com/kira-art/kira/internal/config"
 )
 
 // plan sets a user's plan: an operator's tool (support, demos, tests)
@@ -24,11 +21,7 @@ func plan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *sub == "" || *name == "" {
 		return errors.New("plan: --sub <uuid> and --plan <name> are required")
 	}
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	st, err := app.OpenStore(ctx, cfg, newLogger(io.Discard, cfg.SlogLevel()))
+	_, st, err := openStore(ctx)
 	if err != nil {
 		return err
 	}

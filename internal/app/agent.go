@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kira-art/kira/internal/agent"
+	"github.com/kira-art/kira/internal/config"
 	"github.com/kira-art/kira/internal/hotcache"
 	"github.com/kira-art/kira/internal/httpapi"
 	"github.com/kira-art/kira/internal/llm"
@@ -71,6 +72,10 @@ func (a *App) runBackend(context.Context) (runs.Backend, error) {
 	return backend, nil
 }
 
+// CacheChannel is the Redis pub/sub channel the instances of one
+// deployment announce cache invalidations on (`kira feature` too).
+func CacheChannel(cfg config.Config) string { return cfg.RedisPrefix + "hotcache" }
+
 // connectRedis opens the one Redis client of the process (runs and cache
 // invalidations share it) when REDIS_URL is set; it is closed last.
 func (a *App) connectRedis(ctx context.Context) error {
@@ -92,6 +97,6 @@ func (a *App) connectRedis(ctx context.Context) error {
 	a.ready = append(a.ready, httpapi.ReadyCheck{Name: "redis", Check: func(ctx context.Context) error {
 		return client.Ping(ctx).Err()
 	}})
-	a.cache = hotcache.NewRedis(client, a.cfg.RedisPrefix+"hotcache", a.log)
+	a.cache = hotcache.NewRedis(client, CacheChannel(a.cfg), a.log)
 	return nil
 }

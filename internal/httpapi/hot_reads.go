@@ -108,27 +108,18 @@ func (s *Server) serveFeeds(w http.ResponseWriter, r *http.Request, feeds []view
 	writeJSON(w, http.StatusOK, render(mine))
 }
 
-// overlayViewer copies a cached page's posts (entries are shared) and sets
-// what only this viewer sees: isLiked from one indexed lookup of the
-// page's ids, and flag ([] on a public post) on their own posts.
+// overlayViewer renders a cached page for a signed-in viewer: their likes
+// of the page's ids in one indexed lookup, applied by view.ForViewer.
 func (s *Server) overlayViewer(ctx context.Context, feeds []view.Feed, viewer string) ([]view.Feed, error) {
-	out := make([]view.Feed, len(feeds))
-	copy(out, feeds)
-	ids := make([]string, len(out))
-	for i := range out {
-		ids[i] = out[i].ID
+	ids := make([]string, len(feeds))
+	for i := range feeds {
+		ids[i] = feeds[i].ID
 	}
 	liked, err := s.Store.LikedBy(ctx, viewer, ids)
 	if err != nil {
 		return nil, err
 	}
-	for i := range out {
-		out[i].IsLiked = liked[out[i].ID]
-		if out[i].Owner.ID == viewer {
-			out[i].Flag = &[]string{} // cached pages hold public posts only
-		}
-	}
-	return out, nil
+	return view.ForViewer(feeds, viewer, liked), nil
 }
 
 // cmsTTL is how long a CMS document may be served from the hot cache: as

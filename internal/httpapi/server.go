@@ -16,7 +16,6 @@ import (
 	"github.com/kira-art/kira/internal/config"
 	"github.com/kira-art/kira/internal/files"
 	"github.com/kira-art/kira/internal/hotcache"
-	"github.com/kira-art/kira/internal/moderation"
 	"github.com/kira-art/kira/internal/publish"
 	"github.com/kira-art/kira/internal/runs"
 	"github.com/kira-art/kira/internal/store"
@@ -36,23 +35,22 @@ type ReadyCheck struct {
 
 // Deps is everything the HTTP layer needs; app wires it.
 type Deps struct {
-	Config     config.Config
-	Logger     *slog.Logger
-	Store      *store.Store
-	Verifier   Verifier
-	DevKey     *auth.DevKey // non-nil in development mode: served as the JWKS
-	Blobs      blob.Store   // file bytes; URLs it makes are what clients fetch
-	Registry   *prometheus.Registry
-	Agent      *agent.Service       // chat runs
-	Runs       runs.Log             // run stream logs, tailed by viewers
-	Titles     agent.TitleQueue     // model-written thread titles (nil: keep provisional)
-	Moderation moderation.Checker   // CSAM/NSFW decisions for images and text
-	Publish    *publish.Service     // publishing and deleting posts
-	CMS        *cms.Client          // CMS proxy (content files or the upstream at CMS_URL)
-	Views      *view.Converter      // renders store rows as API shapes; nil = one signing with Blobs
-	Files      *files.Service       // uploads, images, derivatives, deletion, CSAM checks (required)
-	Cache      hotcache.Invalidator // carries hot-read cache invalidations (Redis across instances); nil = this process only
-	Ready      []ReadyCheck
+	Config   config.Config
+	Logger   *slog.Logger
+	Store    *store.Store
+	Verifier Verifier
+	DevKey   *auth.DevKey // non-nil in development mode: served as the JWKS
+	Blobs    blob.Store   // file bytes; URLs it makes are what clients fetch
+	Registry *prometheus.Registry
+	Agent    *agent.Service       // chat runs
+	Runs     runs.Log             // run stream logs, tailed by viewers
+	Titles   agent.TitleQueue     // model-written thread titles (nil: keep provisional)
+	Publish  *publish.Service     // publishing and deleting posts
+	CMS      *cms.Client          // CMS proxy (content files or the upstream at CMS_URL)
+	Views    *view.Converter      // renders store rows as API shapes; nil = one signing with Blobs
+	Files    *files.Service       // uploads, images, derivatives, deletion, CSAM checks (required)
+	Cache    hotcache.Invalidator // carries hot-read cache invalidations (Redis across instances); nil = this process only
+	Ready    []ReadyCheck
 }
 
 // Server holds the dependencies shared by every handler group.

@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/kira-art/kira/internal/redistest"
 )
 
 // envRedisURL enables the Redis leg of the suite, e.g.
 // KIRA_TEST_REDIS_URL=redis://127.0.0.1:6379/0.
-const envRedisURL = "KIRA_TEST_REDIS_URL"
+const envRedisURL = redistest.EnvURL
 
 // opener returns two "instances" sharing one backend: for Redis two
 // clients with their own Redis values, for Memory the same value twice
@@ -51,23 +53,8 @@ func openRedis(t testing.TB, ttl time.Duration) (Backend, Backend) {
 	return a, b
 }
 
-// testRedisClient connects to KIRA_TEST_REDIS_URL and fails the test (not
-// skips it) when Redis is configured but unreachable.
-func testRedisClient(t testing.TB) *redis.Client {
-	t.Helper()
-	opt, err := redis.ParseURL(os.Getenv(envRedisURL))
-	if err != nil {
-		t.Fatalf("%s: %v", envRedisURL, err)
-	}
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { c.Close() }) //nolint:errcheck
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		t.Fatalf("redis at %s unreachable: %v", envRedisURL, err)
-	}
-	return c
-}
+// testRedisClient connects to the test Redis (see internal/redistest).
+func testRedisClient(t testing.TB) *redis.Client { return redistest.Client(t) }
 
 func deleteKeys(t testing.TB, c *redis.Client, prefix string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -91,6 +91,22 @@ func (c *Converter) Feed(r *store.FeedRow, viewerID string) Feed {
 	return v
 }
 
+// ForViewer copies a page of public posts rendered for anonymous viewers
+// (a cached page: entries are shared, so the copy is what changes) and
+// sets what only viewerID sees: isLiked from liked, and on the viewer's own
+// posts the flags, which are [] for a public post.
+func ForViewer(feeds []Feed, viewerID string, liked map[string]bool) []Feed {
+	out := make([]Feed, len(feeds))
+	copy(out, feeds)
+	for i := range out {
+		out[i].IsLiked = liked[out[i].ID]
+		if out[i].Owner.ID == viewerID {
+			out[i].Flag = &[]string{}
+		}
+	}
+	return out
+}
+
 func (c *Converter) owner(r *store.FeedRow) Owner {
 	if !r.Owner.Found {
 		return Owner{ID: r.UserID, Plan: "free"} // profile rows outlive posts; defensive only
