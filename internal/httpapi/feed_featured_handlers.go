@@ -5,16 +5,12 @@ import (
 	"net/http"
 
 	"github.com/kira-art/kira/internal/hotcache"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // featuredHandlers serves PUT/DELETE /feed/{id}/featured: the operator's
 // way (besides `kira feature`) to choose what GET /feed/featured shows.
 type featuredHandlers struct{ s *Server }
-
-type featuredView struct {
-	ID       string `json:"id"`
-	Featured bool   `json:"featured"`
-}
 
 func (h featuredHandlers) put(w http.ResponseWriter, r *http.Request)    { h.set(w, r, true) }
 func (h featuredHandlers) delete(w http.ResponseWriter, r *http.Request) { h.set(w, r, false) }
@@ -32,7 +28,7 @@ func (h featuredHandlers) set(w http.ResponseWriter, r *http.Request, on bool) {
 		return
 	}
 	h.s.invalidate(r.Context(), hotcache.TopicFeatured)
-	writeJSON(w, http.StatusOK, featuredView{ID: id, Featured: on})
+	writeJSON(w, http.StatusOK, view.Featured{ID: id, Featured: on})
 }
 
 // invalidate announces a committed change to the hot-read caches (nil

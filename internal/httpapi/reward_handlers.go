@@ -36,15 +36,6 @@ type rewardHandlers struct {
 	remind RewardReminder
 }
 
-// rewardView is the DailyReward body: {eligible:true, credit:15,
-// nextEligibleAt} or {eligible:false, message, nextEligibleAt?}.
-type rewardView struct {
-	Eligible       bool    `json:"eligible"`
-	Credit         *int    `json:"credit,omitempty"`
-	Message        string  `json:"message,omitempty"`
-	NextEligibleAt *string `json:"nextEligibleAt,omitempty"`
-}
-
 // Why a claim was refused, as the client shows it.
 var rewardMessages = map[string]string{
 	store.RewardNotFree:        "The daily top-up is for the free plan",
@@ -62,12 +53,12 @@ func (h rewardHandlers) daily(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !res.Eligible {
-		writeJSON(w, http.StatusOK, rewardView{Message: rewardMessages[res.Reason], NextEligibleAt: view.OptTime(res.NextEligibleAt)})
+		writeJSON(w, http.StatusOK, view.DailyReward{Message: rewardMessages[res.Reason], NextEligibleAt: view.OptTime(res.NextEligibleAt)})
 		return
 	}
 	if err := h.remind.DailyRewardClaimed(context.WithoutCancel(r.Context()), uid, *res.NextEligibleAt); err != nil {
 		h.s.log.WarnContext(r.Context(), "daily reward reminder not scheduled", "user_id", uid, "err", err)
 	}
 	credit := res.Credit
-	writeJSON(w, http.StatusOK, rewardView{Eligible: true, Credit: &credit, NextEligibleAt: view.OptTime(res.NextEligibleAt)})
+	writeJSON(w, http.StatusOK, view.DailyReward{Eligible: true, Credit: &credit, NextEligibleAt: view.OptTime(res.NextEligibleAt)})
 }

@@ -60,11 +60,11 @@ func TestRewardReminderRunsAfterAGrantOnly(t *testing.T) {
 	if _, _, err := st.EnsureProfile(ctx, id, "a@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	claim := func() rewardView {
+	claim := func() view.DailyReward {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest("POST", "/reward/daily", nil)
 		h.daily(rec, req.WithContext(context.WithValue(req.Context(), viewerKey{}, viewer{UserID: id})))
-		var v rewardView
+		var v view.DailyReward
 		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &v) != nil {
 			t.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/kira-art/kira/internal/apperr"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // supportHandlers serves GET /support/hash.
@@ -45,5 +46,5 @@ func (h supportHandlers) hash(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, apperr.Wrap(errors.New("the user has no email"), "support hash"))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"email": email, "userHash": supportHash(secret, v.UserID)})
+	writeJSON(w, http.StatusOK, view.SupportHash{Email: email, UserHash: supportHash(secret, v.UserID)})
 }

@@ -7,8 +7,6 @@ import (
 	"net/http"
 
 	"github.com/kira-art/kira/internal/apperr"
-	"github.com/kira-art/kira/internal/imaging"
-	"github.com/kira-art/kira/internal/view"
 )
 
 // uploadHandlers serves POST /upload.
@@ -18,15 +16,6 @@ type uploadHandlers struct{ s *Server }
 // (files.MaxUploadBytes) plus room for multipart headers and small extra
 // fields.
 const maxUploadRequest = 200<<20 + 1<<20
-
-// uploadResult is the /upload answer.
-type uploadResult struct {
-	FileID      string      `json:"fileId"`
-	Kind        string      `json:"kind"`
-	ContentType string      `json:"contentType"`
-	Size        int64       `json:"size"`
-	Image       *view.Image `json:"image,omitempty"`
-}
 
 var errBodyTooLarge = apperr.New(apperr.TooLarge, "Request body too large")
 
@@ -50,12 +39,7 @@ func (h uploadHandlers) upload(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	res := uploadResult{FileID: f.ID, Kind: f.Kind, ContentType: f.ContentType, Size: f.Size}
-	if f.Kind == imaging.KindImage {
-		v := h.s.Views.Image(f)
-		res.Image = &v
-	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, h.s.Views.Upload(f))
 }
 
 // filePart returns the multipart part named "file", skipping others.

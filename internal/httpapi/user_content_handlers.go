@@ -35,13 +35,6 @@ func (h userContentHandlers) authBackgrounds(w http.ResponseWriter, r *http.Requ
 	writeJSON(w, http.StatusOK, view.AuthBackgroundList{Images: images})
 }
 
-// referralView is the body of GET /user/referral-info.
-type referralView struct {
-	ReferralCode  string `json:"referralCode"`
-	InvitedCount  int    `json:"invitedCount"`
-	EarnedCredits int    `json:"earnedCredits"`
-}
-
 // referralInfo answers GET /user/referral-info: the caller's code, how
 // many profiles were referred by the caller, and the credits the caller's
 // ledger holds under reason "referral" (store.LedgerReasonReferral).
@@ -51,6 +44,6 @@ func (h userContentHandlers) referralInfo(w http.ResponseWriter, r *http.Request
 		h.s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, referralView{ReferralCode: info.Code, InvitedCount: info.InvitedCount,
+	writeJSON(w, http.StatusOK, view.Referral{ReferralCode: info.Code, InvitedCount: info.InvitedCount,
 		EarnedCredits: info.EarnedCredits})
 }
