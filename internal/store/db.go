@@ -18,8 +18,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
+	_ "modernc.org/sqlite"           // registers the "sqlite" driver
 )
 
 // Sentinel errors every store method returns instead of driver errors.
@@ -43,6 +45,12 @@ type Store struct {
 	read    *sql.DB
 	write   *sql.DB
 	dialect Dialect
+	// pg is the native pgx pool under read/write on Postgres (nil on
+	// SQLite): the hottest statements skip database/sql's layer on it, and
+	// River's pgx driver shares it.
+	pg *pgxpool.Pool
+	// jobs inserts River jobs inside the store's transactions (jobs.go).
+	jobs *river.Client[*sql.Tx]
 }
 
 // Open connects to Postgres when databaseURL is set, otherwise to the SQLite
@@ -55,20 +63,31 @@ func Open(ctx context.Context, databaseURL, sqlitePath string) (*Store, error) {
 }
 
 func openPostgres(ctx context.Context, url string) (*Store, error) {
-	db, err := sql.Open("pgx", url)
+	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	// As many idle connections as open ones: under load a returned
-	// connection above the idle cap is closed and the next request forks a
-	// new backend, which cost more than the query. 40 per instance leaves
-	// room for two instances and tools under Postgres' default 100.
+	// One pool of postgresMaxConns, kept open when idle: under load a
+	// closed connection means the next request forks a new backend, which
+	// costs more than the query. 40 per instance leaves room for two
+	// instances and tools under Postgres' default 100.
+	cfg.MaxConns = postgresMaxConns
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db := stdlib.OpenDBFromPool(pool)
 	db.SetMaxOpenConns(postgresMaxConns)
 	db.SetMaxIdleConns(postgresMaxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{read: db, write: db, dialect: Postgres}
+	s := &Store{read: db, write: db, dialect: Postgres, pg: pool}
+	if err := s.newInserter(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.Ping(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, fmt.Errorf("connect postgres: %w", err)
 	}
 	return s, nil
@@ -102,6 +121,10 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	read.SetMaxOpenConns(8)
 	s := &Store{read: read, write: write, dialect: SQLite}
+	if err := s.newInserter(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -126,6 +149,9 @@ func (s *Store) Close() error {
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
 	}
+	if s.pg != nil {
+		s.pg.Close()
+	}
 	return err
 }
 
@@ -137,6 +163,10 @@ type conn struct {
 		QueryRowContext(context.Context, string, ...any) *sql.Row
 	}
 	d Dialect
+	// tx and jobs are set inside inTx, so enqueue can put River jobs into
+	// the same transaction.
+	tx   *sql.Tx
+	jobs *river.Client[*sql.Tx]
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -161,7 +191,7 @@ func (s *Store) inTx(ctx context.Context, fn func(c conn) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
-	if err := fn(conn{q: tx, d: s.dialect}); err != nil {
+	if err := fn(conn{q: tx, d: s.dialect, tx: tx, jobs: s.jobs}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

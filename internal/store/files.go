@@ -64,17 +64,23 @@ func scanFile(row interface{ Scan(...any) error }) (File, error) {
 // CreateFile registers a stored object.
 func (s *Store) CreateFile(ctx context.Context, f File) (File, error) {
 	f.CreatedAt = now()
-	err := s.inTx(ctx, func(c conn) error {
-		_, err := c.exec(ctx, `INSERT INTO files (id, user_id, kind, origin, content_type, size_bytes,
-			storage_key, width, height, blurhash, thumb_key, blur_key, watermark_key, public_key, prompt, seed,
-			tool_call_id, tool_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			f.ID, f.UserID, f.Kind, f.Origin, f.ContentType, f.Size, f.StorageKey, nullInt(f.Width),
-			nullInt(f.Height), nullString(f.Blurhash), nullString(f.ThumbKey), nullString(f.BlurKey),
-			nullString(f.WatermarkKey), nullString(f.PublicKey), nullString(f.Prompt), f.Seed,
-			nullString(f.ToolCallID), nullString(f.ToolName), micros(f.CreatedAt))
-		return mapErr(err)
-	})
+	err := s.inTx(ctx, func(c conn) error { return insertFile(ctx, c, f) })
 	return f, err
+}
+
+// insertFile writes one files row (CreatedAt now when unset).
+func insertFile(ctx context.Context, c conn, f File) error {
+	if f.CreatedAt.IsZero() {
+		f.CreatedAt = now()
+	}
+	_, err := c.exec(ctx, `INSERT INTO files (id, user_id, kind, origin, content_type, size_bytes,
+		storage_key, width, height, blurhash, thumb_key, blur_key, watermark_key, public_key, prompt, seed,
+		tool_call_id, tool_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		f.ID, f.UserID, f.Kind, f.Origin, f.ContentType, f.Size, f.StorageKey, nullInt(f.Width),
+		nullInt(f.Height), nullString(f.Blurhash), nullString(f.ThumbKey), nullString(f.BlurKey),
+		nullString(f.WatermarkKey), nullString(f.PublicKey), nullString(f.Prompt), f.Seed,
+		nullString(f.ToolCallID), nullString(f.ToolName), micros(f.CreatedAt))
+	return mapErr(err)
 }
 
 // GetFile reads one file row.

@@ -7,7 +7,8 @@ import (
 )
 
 // Likes are the hottest write of the API, so each dialect gets the shortest
-// path it allows: one statement (one round trip) on Postgres, one short
+// path it allows: one statement (one round trip, on the native pgx pool
+// rather than through database/sql) on Postgres, one short
 // writer transaction on SQLite, whose single writer serialises it anyway.
 // Both return the count read after the write, never before it: reading it
 // first let a like that lost a race answer liked=true with likedNumber 0.
@@ -57,7 +58,7 @@ RETURNING liked_number`
 func (s *Store) LikeFeed(ctx context.Context, feedID, userID string) (int, error) {
 	var count int
 	if s.dialect == Postgres {
-		err := s.write.QueryRowContext(ctx, likePostgres, feedID, userID, micros(now())).Scan(&count)
+		err := s.pg.QueryRow(ctx, likePostgres, feedID, userID, micros(now())).Scan(&count)
 		return count, likeErr(err)
 	}
 	err := s.inTx(ctx, func(c conn) error {
@@ -97,7 +98,7 @@ func likeErr(err error) error {
 func (s *Store) UnlikeFeed(ctx context.Context, feedID, userID string) (int, error) {
 	var count int
 	if s.dialect == Postgres {
-		err := s.write.QueryRowContext(ctx, unlikePostgres, feedID, userID).Scan(&count)
+		err := s.pg.QueryRow(ctx, unlikePostgres, feedID, userID).Scan(&count)
 		return count, unlikeErr(err)
 	}
 	err := s.inTx(ctx, func(c conn) error {

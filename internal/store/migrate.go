@@ -51,6 +51,41 @@ func Migrations(d Dialect) ([]Migration, error) {
 // each in its own transaction. On Postgres an advisory lock serialises
 // instances that start at the same moment. It returns the versions applied.
 func (s *Store) Migrate(ctx context.Context) ([]int, error) {
+	if s.dialect == Postgres {
+		unlock, err := s.migrationLock(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
+	applied, err := s.migrateOurs(ctx)
+	if err != nil {
+		return applied, err
+	}
+	// After ours, with their connection released: on SQLite River needs
+	// the one writer connection.
+	return applied, s.migrateRiver(ctx)
+}
+
+// migrationLock takes the Postgres advisory lock that serialises instances
+// migrating at the same moment, on a connection of its own.
+func (s *Store) migrationLock(ctx context.Context) (func(), error) {
+	c, err := s.write.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// An arbitrary constant shared by every kira instance.
+	if _, err := c.ExecContext(ctx, "SELECT pg_advisory_lock(7312400112)"); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("migration lock: %w", err)
+	}
+	return func() {
+		c.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7312400112)") //nolint:errcheck
+		c.Close()
+	}, nil
+}
+
+func (s *Store) migrateOurs(ctx context.Context) ([]int, error) {
 	migs, err := Migrations(s.dialect)
 	if err != nil {
 		return nil, err
@@ -60,13 +95,6 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		return nil, err
 	}
 	defer c.Close()
-	if s.dialect == Postgres {
-		// An arbitrary constant shared by every kira instance.
-		if _, err := c.ExecContext(ctx, "SELECT pg_advisory_lock(7312400112)"); err != nil {
-			return nil, fmt.Errorf("migration lock: %w", err)
-		}
-		defer c.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7312400112)") //nolint:errcheck
-	}
 	if _, err := c.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)

@@ -99,9 +99,6 @@ type RunResult struct {
 	Assistant *Message
 	Images    []VersionImage
 	Tasks     []MediaTask
-	// OnCommit runs inside the transaction after the rows are written; job
-	// enqueueing (River InsertTx) hooks in here so tasks are queued with them.
-	OnCommit func(ctx context.Context) error
 }
 
 // FinishRun commits a run's outputs and status in one transaction. Only a
@@ -127,9 +124,6 @@ func (s *Store) FinishRun(ctx context.Context, res RunResult) (*Version, error) 
 			if versionID, err = saveVersionWithTasks(ctx, c, *res.Assistant, res.Images, res.Tasks); err != nil {
 				return err
 			}
-		}
-		if res.OnCommit != nil {
-			return res.OnCommit(ctx)
 		}
 		return nil
 	})
@@ -231,8 +225,10 @@ func (s *Store) TruncateAfter(ctx context.Context, threadID, anchorID string) (D
 		if _, err := c.exec(ctx, `DELETE FROM versions WHERE thread_id = ? AND message_id IN (`+later+`)`, append([]any{threadID}, args...)...); err != nil {
 			return mapErr(err)
 		}
-		_, err = c.exec(ctx, `DELETE FROM messages WHERE thread_id = ? AND (created_at > ? OR (created_at = ? AND id > ?))`, args...)
-		return mapErr(err)
+		if _, err = c.exec(ctx, `DELETE FROM messages WHERE thread_id = ? AND (created_at > ? OR (created_at = ? AND id > ?))`, args...); err != nil {
+			return mapErr(err)
+		}
+		return enqueueCleanup(ctx, c, out)
 	})
 	return out, err
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/kira-art/kira/internal/jobs/jobargs"
 )
 
 // Thread is one conversation.
@@ -41,7 +43,8 @@ func scanThread(row interface{ Scan(...any) error }) (Thread, error) {
 	return t, nil
 }
 
-// CreateThread inserts a thread and its first message in one transaction.
+// CreateThread inserts a thread and its first message in one transaction,
+// with the job that replaces a provisional title by a model-written one.
 // An id that already exists is ErrConflict.
 func (s *Store) CreateThread(ctx context.Context, t Thread, first Message) (Thread, error) {
 	ts := now()
@@ -56,7 +59,14 @@ func (s *Store) CreateThread(ctx context.Context, t Thread, first Message) (Thre
 			return fmt.Errorf("insert thread: %w", mapErr(err))
 		}
 		first.ThreadID, first.UserID = t.ID, t.UserID
-		return insertMessage(ctx, c, first, ts)
+		if err := insertMessage(ctx, c, first, ts); err != nil {
+			return err
+		}
+		if t.TitleSource != "provisional" {
+			return nil
+		}
+		_, err = enqueue(ctx, c, jobargs.ThreadTitle{ThreadID: t.ID})
+		return err
 	})
 	t.Flags = []string{}
 	return t, err
@@ -135,9 +145,9 @@ type DeletedThread struct {
 }
 
 // DeleteThread removes a thread with its messages and versions (cascade)
-// in one transaction. Its unfinished media tasks are marked cancelled in the
-// same transaction; the ids returned let the caller cancel running jobs and
-// delete files in the background.
+// in one transaction. Its unfinished media tasks are marked cancelled and
+// the deletion of its images is queued (a DeleteFiles job) in the same
+// transaction.
 func (s *Store) DeleteThread(ctx context.Context, userID, id string) (DeletedThread, error) {
 	var out DeletedThread
 	err := s.inTx(ctx, func(c conn) error {
@@ -159,10 +169,23 @@ func (s *Store) DeleteThread(ctx context.Context, userID, id string) (DeletedThr
 			WHERE thread_id = ? AND status IN ('pending', 'processing')`, micros(now()), id); err != nil {
 			return mapErr(err)
 		}
-		_, err = c.exec(ctx, "DELETE FROM threads WHERE id = ?", id)
-		return mapErr(err)
+		if _, err := c.exec(ctx, "DELETE FROM threads WHERE id = ?", id); err != nil {
+			return mapErr(err)
+		}
+		return enqueueCleanup(ctx, c, out)
 	})
 	return out, err
+}
+
+// enqueueCleanup queues the deletion of the files a removed thread or
+// turn leaves behind, in the transaction that removed them. Running jobs
+// of its cancelled tasks notice the status themselves (internal/jobs).
+func enqueueCleanup(ctx context.Context, c conn, d DeletedThread) error {
+	if len(d.ImageIDs) == 0 {
+		return nil
+	}
+	_, err := enqueue(ctx, c, jobargs.DeleteFiles{FileIDs: d.ImageIDs})
+	return err
 }
 
 func queryStrings(ctx context.Context, c conn, q string, args ...any) ([]string, error) {

@@ -51,6 +51,12 @@ type MediaKeys struct {
 	Result, Thumb string
 }
 
+// TaskKeys are a task's own result and thumbnail keys, as the store read
+// them with it.
+func TaskKeys(t store.MediaTask) MediaKeys {
+	return MediaKeys{Result: t.ResultKey, Thumb: t.ThumbKey}
+}
+
 // taskParams are the generation parameters kept with a task
 // (media_tasks.params). Fields of a wrong type are ignored one by one: the
 // model writes some of them.

@@ -69,7 +69,7 @@ func (c *Converter) Version(v store.Version) Version {
 		}
 	}
 	for _, t := range v.Tasks {
-		m := c.Task(t, MediaKeys{})
+		m := c.Task(t, TaskKeys(t))
 		if m.Video != nil {
 			out.Videos = append(out.Videos, *m.Video)
 		} else {
