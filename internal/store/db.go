@@ -19,9 +19,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
-	_ "modernc.org/sqlite"           // registers the "sqlite" driver
+	"github.com/riverqueue/river"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // Sentinel errors every store method returns instead of driver errors.
