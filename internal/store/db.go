@@ -77,10 +77,10 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	// database/sql keeps no idle connections of its own over the pool
+	// (OpenDBFromPool sets that): idle ones would hold pool connections
+	// and starve the native users.
 	db := stdlib.OpenDBFromPool(pool)
-	db.SetMaxOpenConns(postgresMaxConns)
-	db.SetMaxIdleConns(postgresMaxConns)
-	db.SetConnMaxIdleTime(5 * time.Minute)
 	s := &Store{read: db, write: db, dialect: Postgres, pg: pool}
 	if err := s.newInserter(); err != nil {
 		s.Close()

@@ -29,6 +29,9 @@ type VideoTask struct {
 // Kind is the River job kind.
 func (VideoTask) Kind() string { return "video_task" }
 
+// Task is the task the job runs.
+func (a VideoTask) Task() string { return a.TaskID }
+
 // InsertOpts puts video jobs on the media queue with few attempts.
 func (VideoTask) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueMedia, MaxAttempts: MediaAttempts}
@@ -41,6 +44,9 @@ type MusicTask struct {
 
 // Kind is the River job kind.
 func (MusicTask) Kind() string { return "music_task" }
+
+// Task is the task the job runs.
+func (a MusicTask) Task() string { return a.TaskID }
 
 // InsertOpts puts music jobs on the media queue with few attempts.
 func (MusicTask) InsertOpts() river.InsertOpts {

@@ -1,0 +1,178 @@
+// Package jobs runs the background work: River workers for media tasks,
+// thread titles and file clean-ups, the per-user-per-tool slot that keeps a
+// user's tasks of one kind running one at a time in creation order across
+// every worker process, and the periodic reaper that hands the task of a
+// dead worker to a new job. Jobs are inserted by the store, inside the
+// transactions that create their rows (internal/jobs/jobargs).
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/kira-art/kira/internal/jobs/jobargs"
+	"github.com/kira-art/kira/internal/store"
+)
+
+// TaskRunner runs one media task (internal/tasks).
+type TaskRunner interface {
+	Run(ctx context.Context, taskID string, lastAttempt bool) error
+	Settle(ctx context.Context, taskID string) error
+}
+
+// Titler writes a thread's model title (internal/agent).
+type Titler interface {
+	WriteTitle(ctx context.Context, threadID string) error
+}
+
+// FilePurger deletes files with their objects (internal/files).
+type FilePurger interface {
+	Purge(ctx context.Context, ids []string) error
+}
+
+// Config is what the workers need. Zero durations and counts take the
+// defaults below.
+type Config struct {
+	Store  *store.Store
+	Tasks  TaskRunner
+	Titles Titler // nil: titles stay provisional
+	Files  FilePurger
+	Log    *slog.Logger
+
+	VideoTimeout time.Duration // per video job attempt (30 min)
+	MusicTimeout time.Duration // per music job attempt (10 min)
+	// SlotLease is how long a task's slot outlives a worker that stopped
+	// renewing it (died): the reaper then gives the task a new job.
+	SlotLease time.Duration // 30 s
+	// Snooze is how long a job waits before looking again when its user's
+	// slot is busy; a finishing task wakes the next one sooner.
+	Snooze time.Duration // 2 s
+	// VideoConcurrency and MusicConcurrency cap running tasks of a kind
+	// across all workers (0: no cap beyond one per user).
+	VideoConcurrency, MusicConcurrency int
+	// MediaWorkers is how many media jobs one process runs at once.
+	MediaWorkers int // 8
+	// PollInterval is how often a worker looks for new jobs when it is not
+	// told (SQLite has no LISTEN/NOTIFY; Postgres is told at once).
+	PollInterval time.Duration // 200 ms on SQLite, 1 s on Postgres
+	// ReapEvery is the reaper's period.
+	ReapEvery time.Duration // 5 s
+}
+
+func (c Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.VideoTimeout, 30*time.Minute)
+	def(&c.MusicTimeout, 10*time.Minute)
+	def(&c.SlotLease, 30*time.Second)
+	def(&c.Snooze, 2*time.Second)
+	def(&c.ReapEvery, jobargs.ReapEvery)
+	if c.MediaWorkers <= 0 {
+		c.MediaWorkers = 8
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+		if c.Store.Dialect() == store.SQLite {
+			c.PollInterval = 200 * time.Millisecond
+		}
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	return c
+}
+
+// client is the part of river.Client the package uses; the type parameter
+// differs by driver (pgx.Tx on Postgres, *sql.Tx on SQLite).
+type client interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
+}
+
+// Jobs is the running River client with its workers.
+type Jobs struct {
+	cfg    Config
+	client client
+}
+
+// New builds the client and registers every worker. Nothing runs until
+// Start.
+func New(cfg Config) (*Jobs, error) {
+	if cfg.Store == nil || cfg.Tasks == nil || cfg.Files == nil {
+		return nil, errors.New("jobs: Store, Tasks and Files are required")
+	}
+	cfg = cfg.withDefaults()
+	j := &Jobs{cfg: cfg}
+	ws := river.NewWorkers()
+	river.AddWorker(ws, &mediaWorker[jobargs.VideoTask]{j: j, kind: store.MediaVideo, timeout: cfg.VideoTimeout, cap: cfg.VideoConcurrency})
+	river.AddWorker(ws, &mediaWorker[jobargs.MusicTask]{j: j, kind: store.MediaAudio, timeout: cfg.MusicTimeout, cap: cfg.MusicConcurrency})
+	river.AddWorker(ws, &titleWorker{j: j})
+	river.AddWorker(ws, &deleteFilesWorker{j: j})
+	river.AddWorker(ws, &reapWorker{j: j})
+	rc := &river.Config{
+		Queues: map[string]river.QueueConfig{
+			jobargs.QueueDefault: {MaxWorkers: 4},
+			jobargs.QueueMedia:   {MaxWorkers: cfg.MediaWorkers},
+		},
+		Workers: ws,
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.ReapEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return jobargs.ReapSlots{}, nil },
+			&river.PeriodicJobOpts{ID: "reap_slots", RunOnStart: true})},
+		FetchPollInterval: cfg.PollInterval,
+		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
+		// River's own rescue of jobs stuck "running" (their process died)
+		// must not fire while a long video attempt still runs; the slot
+		// reaper hands such a task on much sooner.
+		RescueStuckJobsAfter: max(cfg.VideoTimeout, cfg.MusicTimeout) + 5*time.Minute,
+		Logger:               cfg.Log.With("component", "river"),
+	}
+	var err error
+	if pg, db := cfg.Store.WorkerPool(); pg != nil {
+		j.client, err = river.NewClient(riverpgxv5.New(pg), rc)
+	} else {
+		j.client, err = river.NewClient(riversqlite.New(db), rc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return j, nil
+}
+
+// Start begins working jobs.
+func (j *Jobs) Start(ctx context.Context) error { return j.client.Start(ctx) }
+
+// Stop stops fetching and waits for running jobs until ctx ends, then
+// cancels them (their tasks stay processing, and are retried by River or
+// handed on by the reaper of another instance once their slot expires).
+func (j *Jobs) Stop(ctx context.Context) error {
+	err := j.client.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return j.client.StopAndCancel(cctx)
+	}
+	return err
+}
+
+// wake makes a snoozed job available now (the task before it finished).
+func (j *Jobs) wake(ctx context.Context, jobID int64) {
+	if jobID == 0 {
+		return
+	}
+	if _, err := j.client.JobRetry(ctx, jobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+		j.cfg.Log.Debug("wake next task", "job_id", jobID, "err", err)
+	}
+}
