@@ -1,10 +1,10 @@
 package seed
 
 import (
-	"bytes"
-	"encoding/binary"
 	"math"
 	"math/rand/v2"
+
+	"github.com/kira-art/kira/internal/avenc"
 )
 
 // Songs are short real WAV files: a random pentatonic melody over a drone,
@@ -35,16 +35,5 @@ func renderSong(seed uint64) []byte {
 		fade := math.Min(1, math.Min(t*4, float64(n-i)/songRate*4)) // no clicks at the ends
 		samples[i] = int16(v * fade * 32000)
 	}
-	var buf bytes.Buffer
-	dataLen := uint32(2 * n)
-	buf.WriteString("RIFF")
-	binary.Write(&buf, binary.LittleEndian, 36+dataLen) //nolint:errcheck // bytes.Buffer does not fail
-	buf.WriteString("WAVEfmt ")
-	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(songRate), uint32(songRate * 2), uint16(2), uint16(16)} {
-		binary.Write(&buf, binary.LittleEndian, v) //nolint:errcheck
-	}
-	buf.WriteString("data")
-	binary.Write(&buf, binary.LittleEndian, dataLen) //nolint:errcheck
-	binary.Write(&buf, binary.LittleEndian, samples) //nolint:errcheck
-	return buf.Bytes()
+	return avenc.EncodeWAV(songRate, samples)
 }
