@@ -52,6 +52,10 @@ type Config struct {
 	// SlotLease is how long a task's slot outlives a worker that stopped
 	// renewing it (died): the reaper then gives the task a new job.
 	SlotLease time.Duration // 30 s
+	// HeartbeatEvery is how often a running task renews its slot and looks
+	// for its cancellation (SlotLease/3, at most 1 s). Tests set it longer
+	// than the lease to play a worker that died.
+	HeartbeatEvery time.Duration
 	// Snooze is how long a job waits before looking again when its user's
 	// slot is busy; a finishing task wakes the next one sooner.
 	Snooze time.Duration // 2 s
@@ -78,6 +82,7 @@ func (c Config) withDefaults() Config {
 	def(&c.SlotLease, 30*time.Second)
 	def(&c.Snooze, 2*time.Second)
 	def(&c.ReapEvery, jobargs.ReapEvery)
+	def(&c.HeartbeatEvery, min(c.SlotLease/3, time.Second))
 	if c.MediaWorkers <= 0 {
 		c.MediaWorkers = 8
 	}

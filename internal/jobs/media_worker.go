@@ -87,7 +87,7 @@ func (w *mediaWorker[T]) runHeld(ctx context.Context, h held, lastAttempt bool) 
 
 func (w *mediaWorker[T]) heartbeat(ctx context.Context, stop context.CancelFunc, h held) {
 	st, lease := w.j.cfg.Store, w.j.cfg.SlotLease
-	tick := time.NewTicker(min(lease/3, time.Second))
+	tick := time.NewTicker(w.j.cfg.HeartbeatEvery)
 	defer tick.Stop()
 	for {
 		select {
