@@ -246,4 +246,3 @@ func TestDeadWorkerSlotExpires(t *testing.T) {
 		checkSerial(t, r.spans(), map[string][]string{user: ids})
 	})
 }
-

@@ -71,4 +71,3 @@ func (w *reapWorker) Work(ctx context.Context, _ *river.Job[jobargs.ReapSlots]) 
 	}
 	return nil
 }
-
