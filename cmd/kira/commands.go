@@ -14,14 +14,16 @@ import (
 	"github.com/kira-art/kira/internal/store"
 )
 
-func serve(ctx context.Context, stderr io.Writer) error {
+// serve runs the HTTP API and the workers (role RoleServe) or only the
+// workers (kira worker), until SIGINT/SIGTERM.
+func serve(ctx context.Context, stderr io.Writer, role app.Role) error {
 	cfg, err := config.Load()
 	if err != nil {
 		return err
 	}
 	log := newLogger(stderr, cfg.SlogLevel())
-	log.Info("starting kira", "version", version, "config", cfg)
-	a, err := app.New(ctx, cfg, log)
+	log.Info("starting kira", "version", version, "role", roleName(role), "config", cfg)
+	a, err := app.New(ctx, cfg, log, app.WithRole(role))
 	if err != nil {
 		return err
 	}
@@ -38,6 +40,13 @@ func serve(ctx context.Context, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+func roleName(r app.Role) string {
+	if r == app.RoleWorker {
+		return "worker"
+	}
+	return "serve"
 }
 
 // openStore loads the configuration and opens (and migrates) its database

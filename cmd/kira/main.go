@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/kira-art/kira/internal/app"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -28,7 +30,8 @@ func main() {
 const usage = `usage: kira <command> [flags]
 
 commands:
-  serve     run the HTTP API (embedded defaults: SQLite in ./data, in-memory streams)
+  serve     run the HTTP API and the background workers (embedded defaults: SQLite in ./data, in-memory streams)
+  worker    run only the background workers (same configuration; split instances on Postgres + Redis)
   migrate   apply database migrations and exit
   token     mint a development token: kira token --sub <uuid> [--email a@b.c] [--ttl 1h]
   seed      fill the database with demo data: kira seed --users N --posts M [--threads-per-user K] [--images=false] [--seed-value S]
@@ -46,7 +49,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	switch args[0] {
 	case "serve":
-		return serve(ctx, stderr)
+		return serve(ctx, stderr, app.RoleServe)
+	case "worker":
+		return serve(ctx, stderr, app.RoleWorker)
 	case "migrate":
 		return migrate(ctx, stderr)
 	case "token":

@@ -29,9 +29,12 @@ import (
 	"github.com/kira-art/kira/internal/files"
 	"github.com/kira-art/kira/internal/hotcache"
 	"github.com/kira-art/kira/internal/httpapi"
+	"github.com/kira-art/kira/internal/jobs"
 	"github.com/kira-art/kira/internal/moderation"
 	"github.com/kira-art/kira/internal/publish"
+	"github.com/kira-art/kira/internal/realtime"
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/tasks"
 	"github.com/kira-art/kira/internal/view"
 )
 
@@ -52,6 +55,11 @@ type App struct {
 	api      *httpapi.Server
 	agent    *agent.Service
 	titles   *agent.Titles
+	tasks    *tasks.Service
+	jobs     *jobs.Jobs
+	node     *realtime.Node        // the embedded Centrifuge node (nil with an external Centrifugo)
+	pusher   realtime.Publisher    // task status and title push
+	minter   *realtime.TokenMinter // Centrifugo connection tokens (external mode only)
 	ready    []httpapi.ReadyCheck
 	http     *http.Server
 	listener net.Listener
@@ -64,6 +72,7 @@ type Option func(*options)
 type options struct {
 	store      *store.Store
 	moderation moderation.Checker
+	role       Role
 }
 
 // WithStore makes the app use st instead of opening DATABASE_URL (tests: a
@@ -88,7 +97,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 }
 
 func (a *App) build(ctx context.Context) error {
-	for _, step := range []func(context.Context) error{a.openStore, a.connectRedis, a.buildAuth, a.buildBlobs, a.buildModeration} {
+	for _, step := range []func(context.Context) error{a.openStore, a.connectRedis, a.buildAuth, a.buildBlobs,
+		a.buildModeration, a.buildRealtime} {
 		if err := step(ctx); err != nil {
 			return err
 		}
@@ -98,12 +108,16 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := a.buildTasks(ctx); err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.api = httpapi.New(httpapi.Deps{Config: a.cfg, Logger: a.log, Store: a.store, Verifier: a.verifier,
 		DevKey: a.devKey, Blobs: a.blobs, Views: a.views, Registry: reg, Files: a.files,
 		Publish: a.publisher(), CMS: a.cmsClient(), Cache: a.cache, Agent: a.agent, Runs: svc.runs, Titles: a.titles,
-		Ready: append([]httpapi.ReadyCheck{{Name: "database", Check: a.store.Ping}}, a.ready...)})
+		Ready:    append([]httpapi.ReadyCheck{{Name: "database", Check: a.store.Ping}}, a.ready...),
+		Realtime: a.realtimeHandler(), RealtimeTokens: a.realtimeTokens()})
 	if err := a.api.LoadFilterPresets(ctx); err != nil {
 		return err
 	}
@@ -228,8 +242,16 @@ func (a *App) Handler() http.Handler { return a.http.Handler }
 // API is the HTTP layer (tests reach its components through it).
 func (a *App) API() *httpapi.Server { return a.api }
 
-// Start listens and serves in the background.
+// Start runs the workers and, unless the app is a worker only, listens and
+// serves in the background.
 func (a *App) Start() error {
+	if err := a.startJobs(); err != nil {
+		return err
+	}
+	if a.opts.role == RoleWorker {
+		a.log.Info("worker running (no HTTP)")
+		return nil
+	}
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", a.cfg.Addr, err)
@@ -259,8 +281,6 @@ func (a *App) Start() error {
 	// HTTP shutdown is waiting for.
 	a.agent.Start()
 	a.onStop(a.agent.Stop)
-	a.titles.Start()
-	a.onStop(a.titles.Stop)
 	a.log.Info("listening", "addr", ln.Addr().String())
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,7 +62,40 @@ type Config struct {
 	ImageAPIKey    string   // IMAGE_API_KEY (secret); default LLM_API_KEY
 	ImageModel     string   // IMAGE_MODEL, e.g. gpt-image-1
 	DefaultOrigins []string // production defaults merged into CORSOrigins
+
+	Media    MediaConfig    // video and music generation
+	Realtime RealtimeConfig // task status push
 }
+
+// MediaConfig configures background video and music generation.
+type MediaConfig struct {
+	VideoProvider string // VIDEO_PROVIDER: local (default; ffmpeg when on PATH, else a pure-Go encoder) or seedance
+	VideoBaseURL  string // VIDEO_BASE_URL: the Seedance (BytePlus ModelArk) API base
+	VideoAPIKey   string // VIDEO_API_KEY (secret)
+	VideoModel    string // VIDEO_MODEL, e.g. seedance-1-0-lite-t2v-250428
+	MusicProvider string // MUSIC_PROVIDER: local (default; synthesised WAV) or suno
+	MusicBaseURL  string // MUSIC_BASE_URL: the Suno-style API base
+	MusicAPIKey   string // MUSIC_API_KEY (secret)
+	MusicModel    string // MUSIC_MODEL, e.g. V4_5
+
+	VideoTimeout     time.Duration // VIDEO_TIMEOUT, default 30m: one attempt of a video job
+	MusicTimeout     time.Duration // MUSIC_TIMEOUT, default 10m: one attempt of a music job
+	VideoConcurrency int           // VIDEO_CONCURRENCY: running video tasks across all workers; 0 = no cap
+	MusicConcurrency int           // MUSIC_CONCURRENCY: the same for music
+	SlotLease        time.Duration // TASK_SLOT_LEASE, default 30s: how soon a dead worker's task is handed on
+}
+
+// RealtimeConfig chooses the realtime push: the embedded Centrifuge node
+// (default, at /connection/websocket) or an external Centrifugo.
+type RealtimeConfig struct {
+	CentrifugoAPIURL      string // CENTRIFUGO_API_URL: set = publish through this Centrifugo's HTTP API
+	CentrifugoAPIKey      string // CENTRIFUGO_API_KEY (secret)
+	CentrifugoTokenSecret string // CENTRIFUGO_TOKEN_SECRET (secret, ≥ 32 bytes): HMAC key of GET /realtime/token
+	AllowedOrigins        []string
+}
+
+// External reports whether realtime goes through an external Centrifugo.
+func (r RealtimeConfig) External() bool { return r.CentrifugoAPIURL != "" }
 
 // defaultProductionOrigins are the web client's origins (API.md §0).
 var defaultProductionOrigins = []string{"https://kira.art", "https://*.kira.art"}
@@ -111,6 +145,12 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		ImageProvider:    get("IMAGE_PROVIDER", "local"),
 		ImageModel:       get("IMAGE_MODEL", ""),
 	}
+	c.Media = MediaConfig{VideoProvider: get("VIDEO_PROVIDER", "local"), VideoBaseURL: get("VIDEO_BASE_URL", ""),
+		VideoAPIKey: get("VIDEO_API_KEY", ""), VideoModel: get("VIDEO_MODEL", ""),
+		MusicProvider: get("MUSIC_PROVIDER", "local"), MusicBaseURL: get("MUSIC_BASE_URL", ""),
+		MusicAPIKey: get("MUSIC_API_KEY", ""), MusicModel: get("MUSIC_MODEL", "")}
+	c.Realtime = RealtimeConfig{CentrifugoAPIURL: strings.TrimRight(get("CENTRIFUGO_API_URL", ""), "/"),
+		CentrifugoAPIKey: get("CENTRIFUGO_API_KEY", ""), CentrifugoTokenSecret: get("CENTRIFUGO_TOKEN_SECRET", "")}
 	c.ImageBaseURL = get("IMAGE_BASE_URL", c.LLMBaseURL)
 	c.ImageAPIKey = get("IMAGE_API_KEY", c.LLMAPIKey)
 	var problems []string
@@ -122,12 +162,24 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	for _, d := range []struct {
 		key, def string
 		dst      *time.Duration
-	}{{"CMS_TIMEOUT", "3s", &c.CMSTimeout}, {"CMS_CACHE_TTL", "60s", &c.CMSCacheTTL}, {"LLM_TOKEN_DELAY", "15ms", &c.LLMTokenDelay}} {
+	}{{"CMS_TIMEOUT", "3s", &c.CMSTimeout}, {"CMS_CACHE_TTL", "60s", &c.CMSCacheTTL}, {"LLM_TOKEN_DELAY", "15ms", &c.LLMTokenDelay},
+		{"VIDEO_TIMEOUT", "30m", &c.Media.VideoTimeout}, {"MUSIC_TIMEOUT", "10m", &c.Media.MusicTimeout},
+		{"TASK_SLOT_LEASE", "30s", &c.Media.SlotLease}} {
 		v, err := time.ParseDuration(get(d.key, d.def))
 		if err != nil {
 			problems = append(problems, d.key+": not a duration (e.g. "+d.def+")")
 		}
 		*d.dst = v
+	}
+	for _, n := range []struct {
+		key string
+		dst *int
+	}{{"VIDEO_CONCURRENCY", &c.Media.VideoConcurrency}, {"MUSIC_CONCURRENCY", &c.Media.MusicConcurrency}} {
+		v, err := strconv.Atoi(get(n.key, "0"))
+		if err != nil || v < 0 {
+			problems = append(problems, n.key+": want a whole number ≥ 0 (0 = no cap)")
+		}
+		*n.dst = v
 	}
 	for _, o := range strings.Split(get("CORS_ORIGINS", ""), ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -231,6 +283,8 @@ func (c Config) Validate() error {
 	if c.CMSTimeout < 0 || c.CMSCacheTTL < 0 {
 		p = append(p, "CMS_TIMEOUT, CMS_CACHE_TTL: must not be negative")
 	}
+	p = append(p, c.Media.problems()...)
+	p = append(p, c.Realtime.problems()...)
 	if len(p) > 0 {
 		return &Error{Problems: p}
 	}
@@ -286,6 +340,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("llm_model", c.LLMModel),
 		slog.Bool("llm_api_key_set", c.LLMAPIKey != ""),
 		slog.String("image_provider", c.ImageProvider),
+		slog.String("video_provider", c.Media.VideoProvider),
+		slog.String("music_provider", c.Media.MusicProvider),
+		slog.String("realtime", orDefault(redactQuery(c.Realtime.CentrifugoAPIURL, ""), "embedded centrifuge")),
 		slog.Bool("image_api_key_set", c.ImageAPIKey != ""),
 		slog.String("cms_url", redactQuery(c.CMSURL, "content files")),
 		slog.Any("cors_origins", c.CORSOrigins),

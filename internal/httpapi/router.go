@@ -114,6 +114,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /sitemap/users", sm.users)
 	mux.HandleFunc("GET /sitemap/feeds", sm.feeds)
 
+	// Realtime task status push (STREAMING.md §6; ours).
+	rt := realtimeHandlers{s}
+	mux.HandleFunc("GET /connection/websocket", rt.websocket) // the token travels inside the protocol
+	mux.HandleFunc("GET /realtime/token", s.requireAuth(rt.token))
+
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errRouteNotFound)
 	})

@@ -5,6 +5,7 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,6 +52,11 @@ type Deps struct {
 	Files    *files.Service       // uploads, images, derivatives, deletion, CSAM checks (required)
 	Cache    hotcache.Invalidator // carries hot-read cache invalidations (Redis across instances); nil = this process only
 	Ready    []ReadyCheck
+	// Realtime is the embedded Centrifuge node's websocket handler (nil
+	// with an external Centrifugo); RealtimeTokens mints that Centrifugo's
+	// connection tokens (nil in embedded mode).
+	Realtime       http.Handler
+	RealtimeTokens TokenMinter
 }
 
 // Server holds the dependencies shared by every handler group.

@@ -24,6 +24,7 @@ import (
 
 // TaskRunner runs one media task (internal/tasks).
 type TaskRunner interface {
+	Announce(ctx context.Context, t store.MediaTask) // push a new task's pending status
 	Run(ctx context.Context, taskID string, lastAttempt bool) error
 	Settle(ctx context.Context, taskID string) error
 }

@@ -62,6 +62,8 @@ func (r *recorder) Run(ctx context.Context, id string, _ bool) error {
 	return nil
 }
 
+func (r *recorder) Announce(context.Context, store.MediaTask) {}
+
 func (r *recorder) Settle(ctx context.Context, id string) error { return r.st.RequeueTask(ctx, id) }
 
 func (r *recorder) spans() []span {

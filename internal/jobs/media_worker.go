@@ -40,6 +40,11 @@ func (w *mediaWorker[T]) Work(ctx context.Context, job *river.Job[T]) error {
 	if err != nil {
 		return err
 	}
+	if t.Status == store.TaskPending {
+		if first, err := st.AnnounceTask(ctx, t.ID); err == nil && first {
+			w.j.cfg.Tasks.Announce(ctx, t)
+		}
+	}
 	head, err := st.HeadTask(ctx, t.UserID, t.Kind)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err

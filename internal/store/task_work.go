@@ -110,6 +110,18 @@ func (s *Store) StartTask(ctx context.Context, id string) (t MediaTask, started 
 	return t, started, err
 }
 
+// AnnounceTask marks a pending task's status as pushed; true for the one
+// caller that marked it, which then pushes it.
+func (s *Store) AnnounceTask(ctx context.Context, id string) (bool, error) {
+	res, err := s.write.ExecContext(ctx, rebind(s.dialect, `UPDATE media_tasks SET announced = TRUE
+		WHERE id = ? AND status = 'pending' AND NOT announced`), id)
+	if err != nil {
+		return false, mapErr(err)
+	}
+	k, _ := res.RowsAffected()
+	return k == 1, nil
+}
+
 // TaskStatus reads a task's status (the worker's cancellation check).
 func (s *Store) TaskStatus(ctx context.Context, id string) (string, error) {
 	var st string

@@ -70,6 +70,11 @@ func (s *Service) Run(ctx context.Context, id string, lastAttempt bool) error {
 	return s.work(ctx, t, lastAttempt)
 }
 
+// Announce pushes a new task's pending status (the first worker to pick
+// its job up calls it once, so the owner sees pending → processing → …
+// in order on the channel).
+func (s *Service) Announce(ctx context.Context, t store.MediaTask) { s.publish(ctx, t) }
+
 // admit applies the plan and credit gates of a task that has not started:
 // false (with the task moved to insufficient_*) when it may not run.
 func (s *Service) admit(ctx context.Context, t store.MediaTask) (bool, error) {

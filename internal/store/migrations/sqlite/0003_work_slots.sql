@@ -12,3 +12,7 @@ CREATE TABLE work_slots (
     PRIMARY KEY (scope, n)
 );
 CREATE INDEX work_slots_lease ON work_slots (lease_until);
+
+-- announced: the task's "pending" status has been pushed to its owner once
+-- (by the first worker that picked its job up).
+ALTER TABLE media_tasks ADD COLUMN announced BOOLEAN NOT NULL DEFAULT FALSE;
