@@ -68,6 +68,11 @@ func ProbeWAV(r io.ReaderAt, size int64) (WAVInfo, error) {
 	if riff := int64(binary.LittleEndian.Uint32(h[4:])); riff != 0 && riff != 0xFFFFFFFF && riff+8 > size {
 		return info, malformed("wav: RIFF size %d in a %d-byte file (truncated?)", riff+8, size)
 	}
+	return wavChunks(r, size, info)
+}
+
+// wavChunks walks the chunks after the RIFF header up to the data chunk.
+func wavChunks(r io.ReaderAt, size int64, info WAVInfo) (WAVInfo, error) {
 	var sawFmt bool
 	for off := int64(12); ; {
 		var c [8]byte
@@ -93,22 +98,27 @@ func ProbeWAV(r io.ReaderAt, size int64) (WAVInfo, error) {
 			if !sawFmt {
 				return info, malformed("wav: data before fmt")
 			}
-			if n == 0 || n == 0xFFFFFFFF {
-				n = size - off
-			}
-			if n > size-off {
-				return info, malformed("wav: data chunk of %d bytes with %d left (truncated?)", n, size-off)
-			}
-			info.DataOffset, info.DataSize = off, n
-			block := int64(info.Channels * info.BitsPerSample / 8)
-			info.Duration = time.Duration(float64(n/block) / float64(info.SampleRate) * float64(time.Second))
-			return info, nil
+			return wavData(info, off, n, size)
 		}
 		if n > size-off {
 			return info, malformed("wav: %q chunk of %d bytes with %d left", id, n, size-off)
 		}
 		off += n + n&1 // chunks are padded to even sizes
 	}
+}
+
+// wavData fills in the data chunk of n bytes at off.
+func wavData(info WAVInfo, off, n, size int64) (WAVInfo, error) {
+	if n == 0 || n == 0xFFFFFFFF {
+		n = size - off
+	}
+	if n > size-off {
+		return info, malformed("wav: data chunk of %d bytes with %d left (truncated?)", n, size-off)
+	}
+	info.DataOffset, info.DataSize = off, n
+	block := int64(info.Channels * info.BitsPerSample / 8)
+	info.Duration = time.Duration(float64(n/block) / float64(info.SampleRate) * float64(time.Second))
+	return info, nil
 }
 
 func wavFormat(f []byte, info *WAVInfo) error {

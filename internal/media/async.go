@@ -158,25 +158,13 @@ func (c *asyncClient) poll(ctx context.Context, check func(context.Context) (boo
 // oversized or unverifiable file is a permanent failure and leaves no
 // file behind.
 func (c *asyncClient) download(ctx context.Context, raw, pattern string, limit int64, verify func(string) error) (path string, err error) {
-	const op = "download"
-	u, err := c.base.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || raw == "" {
-		return "", c.fail(op, 0, false, nil, "bad result URL")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	res, err := c.getFile(ctx, raw)
 	if err != nil {
-		return "", c.fail(op, 0, false, err, "")
-	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		return "", c.transportErr(ctx, op, err)
+		return "", err
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return "", c.fail(op, res.StatusCode, retryableStatus(res.StatusCode), nil, "result file unavailable")
-	}
 	if res.ContentLength > limit {
-		return "", c.fail(op, 0, false, nil, fmt.Sprintf("result of %d bytes exceeds the %d-byte limit", res.ContentLength, limit))
+		return "", c.fail("download", 0, false, nil, fmt.Sprintf("result of %d bytes exceeds the %d-byte limit", res.ContentLength, limit))
 	}
 	f, err := os.CreateTemp(c.tempDir, pattern)
 	if err != nil {
@@ -187,24 +175,54 @@ func (c *asyncClient) download(ctx context.Context, raw, pattern string, limit i
 			os.Remove(f.Name())
 		}
 	}()
-	n, err := io.Copy(f, io.LimitReader(res.Body, limit+1))
+	if err := c.save(ctx, f, res.Body, limit); err != nil {
+		return "", err
+	}
+	if err := verify(f.Name()); err != nil {
+		return "", c.fail("download", 0, false, err, "broken result file: "+err.Error())
+	}
+	return f.Name(), nil
+}
+
+// getFile starts the download of a result URL, without the API key.
+func (c *asyncClient) getFile(ctx context.Context, raw string) (*http.Response, error) {
+	u, err := c.base.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || raw == "" {
+		return nil, c.fail("download", 0, false, nil, "bad result URL")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, c.fail("download", 0, false, err, "")
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return nil, c.transportErr(ctx, "download", err)
+	}
+	if res.StatusCode != http.StatusOK {
+		res.Body.Close()
+		return nil, c.fail("download", res.StatusCode, retryableStatus(res.StatusCode), nil, "result file unavailable")
+	}
+	return res, nil
+}
+
+// save copies at most limit bytes of body into f and closes it. A body
+// cut short of its Content-Length is a truncated, permanent failure.
+func (c *asyncClient) save(ctx context.Context, f *os.File, body io.Reader, limit int64) error {
+	n, err := io.Copy(f, io.LimitReader(body, limit+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	switch {
 	case ctx.Err() != nil:
-		return "", ctx.Err()
+		return ctx.Err()
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "", c.fail(op, 0, false, err, "result file truncated")
+		return c.fail("download", 0, false, err, "result file truncated")
 	case err != nil:
-		return "", c.transportErr(ctx, op, err)
+		return c.transportErr(ctx, "download", err)
 	case n > limit:
-		return "", c.fail(op, 0, false, nil, fmt.Sprintf("result exceeds the %d-byte limit", limit))
+		return c.fail("download", 0, false, nil, fmt.Sprintf("result exceeds the %d-byte limit", limit))
 	}
-	if err := verify(f.Name()); err != nil {
-		return "", c.fail(op, 0, false, err, "broken result file: "+err.Error())
-	}
-	return f.Name(), nil
+	return nil
 }
 
 // fetchSmall downloads a small file (a cover) into memory.
