@@ -129,3 +129,28 @@ func insertLedger(ctx context.Context, cn conn, userID, key string, dCredit, dAd
 	n, _ := res.RowsAffected()
 	return n > 0, nil
 }
+
+// AddCredits grants n credits to userID's addonCredits (which never reset)
+// with a ledger row of its own, and returns the new addonCredits and
+// credit balances. Operators and tests use it; plans' monthly grants
+// belong to billing.
+func (s *Store) AddCredits(ctx context.Context, userID string, n int, reason string) (addon, credit int, err error) {
+	if n <= 0 {
+		return 0, 0, fmt.Errorf("add credits: %d is not positive", n)
+	}
+	err = s.inTx(ctx, func(cn conn) error {
+		res, err := cn.exec(ctx, "UPDATE profiles SET addon_credits = addon_credits + ?, updated_at = ? WHERE id = ?",
+			n, micros(now()), userID)
+		if err != nil {
+			return mapErr(err)
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return ErrNotFound
+		}
+		if _, err := insertLedger(ctx, cn, userID, "grant:"+uuid.NewString(), 0, n, reason, ""); err != nil {
+			return err
+		}
+		return mapErr(cn.row(ctx, "SELECT addon_credits, credit FROM profiles WHERE id = ?", userID).Scan(&addon, &credit))
+	})
+	return addon, credit, err
+}

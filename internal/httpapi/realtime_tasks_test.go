@@ -1,0 +1,147 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/centrifugal/centrifuge-go"
+
+	"github.com/kira-art/kira/internal/realtime"
+)
+
+// wsURL is the env's websocket endpoint.
+func (e *env) wsURL() string {
+	return "ws" + strings.TrimPrefix(e.srv.URL, "http") + "/connection/websocket"
+}
+
+// taskEvent is one realtime task status message.
+type taskEvent struct {
+	Type   string `json:"type"`
+	TaskID string `json:"taskId"`
+	Status string `json:"status"`
+	Video  *struct {
+		URL      string `json:"url"`
+		ThumbURL string `json:"thumbUrl"`
+	} `json:"video"`
+	Audio *struct {
+		URL      string `json:"url"`
+		CoverURL string `json:"coverUrl"`
+	} `json:"audio"`
+}
+
+// subscribeThread connects a real centrifuge client as u and subscribes
+// to u's channel of thread; publications arrive on the returned channel.
+func (e *env) subscribeThread(u user, thread string) <-chan []byte {
+	e.t.Helper()
+	c := centrifuge.NewJsonClient(e.wsURL(), centrifuge.Config{Token: u.Token})
+	e.t.Cleanup(c.Close)
+	pubs := make(chan []byte, 64)
+	subscribed := make(chan error, 1)
+	s, err := c.NewSubscription(realtime.UserChannel(u.ID, thread))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	s.OnPublication(func(ev centrifuge.PublicationEvent) { pubs <- ev.Data })
+	s.OnSubscribed(func(centrifuge.SubscribedEvent) { subscribed <- nil })
+	s.OnError(func(ev centrifuge.SubscriptionErrorEvent) { subscribed <- ev.Error })
+	if err := c.Connect(); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := s.Subscribe(); err != nil {
+		e.t.Fatal(err)
+	}
+	select {
+	case err := <-subscribed:
+		if err != nil {
+			e.t.Fatalf("subscribe: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		e.t.Fatal("not subscribed in time")
+	}
+	return pubs
+}
+
+// statusesUntil collects kind's status events until one is final.
+func statusesUntil(t *testing.T, pubs <-chan []byte, kind string) []taskEvent {
+	t.Helper()
+	var got []taskEvent
+	deadline := time.After(90 * time.Second)
+	for {
+		select {
+		case raw := <-pubs:
+			var ev taskEvent
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				t.Fatalf("publication %s: %v", raw, err)
+			}
+			if ev.Type != kind {
+				continue
+			}
+			got = append(got, ev)
+			switch ev.Status {
+			case "completed", "failed", "cancelled", "insufficient_credits", "insufficient_plan":
+				return got
+			}
+		case <-deadline:
+			t.Fatalf("no final %s status; got %+v", kind, got)
+		}
+	}
+}
+
+// media fetches a signed media URL and fails unless it answers 200.
+func (e *env) media(signed string) []byte {
+	e.t.Helper()
+	r := expect(e.t, e.fetch(signed), 200)
+	return r.Body
+}
+
+// TestAgentVideoAndSongArriveLive is the issue's done-when: a user asks
+// the agent for a video and a song, sees pending → processing → completed
+// on the websocket, and fetches the media.
+func TestAgentVideoAndSongArriveLive(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		ctx := context.Background()
+		expect(t, e.do("GET", "/user/profile", u.Token, nil), 200)
+		if err := e.store.SetPlan(ctx, u.ID, "pro"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.store.AddCredits(ctx, u.ID, 500, "test"); err != nil {
+			t.Fatal(err)
+		}
+		thread := e.newThread(u, "hello")
+		pubs := e.subscribeThread(u, thread)
+		for _, c := range []struct{ ask, kind string }{
+			{"make a video of waves at sunset", "video_status"},
+			{"write a song about the sea", "audio_status"},
+		} {
+			s := e.openStream(ctx, "POST", "/agent/streaming", u.Token, streamBody(thread, c.kind, c.ask), nil)
+			s.all(t)
+			evs := statusesUntil(t, pubs, c.kind)
+			var seq []string
+			for _, ev := range evs {
+				seq = append(seq, ev.Status)
+			}
+			if strings.Join(seq, ",") != "pending,processing,completed" {
+				t.Fatalf("%s statuses %v, want pending, processing, completed", c.kind, seq)
+			}
+			last := evs[len(evs)-1]
+			switch {
+			case last.Video != nil:
+				if mp4 := e.media(last.Video.URL); len(mp4) < 1000 || string(mp4[4:8]) != "ftyp" {
+					t.Fatalf("video is not an MP4 (%d bytes)", len(mp4))
+				}
+				e.media(last.Video.ThumbURL)
+			case last.Audio != nil:
+				if wav := e.media(last.Audio.URL); len(wav) < 1000 {
+					t.Fatalf("song of %d bytes", len(wav))
+				}
+				e.media(last.Audio.CoverURL)
+			default:
+				t.Fatalf("final event without media: %+v", last)
+			}
+		}
+	})
+}
