@@ -36,6 +36,7 @@ commands:
   token     mint a development token: kira token --sub <uuid> [--email a@b.c] [--ttl 1h]
   seed      fill the database with demo data: kira seed --users N --posts M [--threads-per-user K] [--images=false] [--seed-value S]
   plan      set a user's plan: kira plan --sub <uuid> --plan pro
+  credits   grant addon credits: kira credits --sub <uuid> --add 100 (prints the new balance)
   feature   feature a post on GET /feed/featured: kira feature --feed <uuid> [--off]
   version   print the version
 `
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return seedCmd(ctx, args[1:], stdout, stderr)
 	case "plan":
 		return plan(ctx, args[1:], stdout, stderr)
+	case "credits":
+		return credits(ctx, args[1:], stdout, stderr)
 	case "feature":
 		return feature(ctx, args[1:], stdout, stderr)
 	case "version":
