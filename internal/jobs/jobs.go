@@ -88,15 +88,28 @@ func (c Config) withDefaults() Config {
 		c.MediaWorkers = 8
 	}
 	if c.PollInterval <= 0 {
-		c.PollInterval = time.Second
-		if c.Store.Dialect() == store.SQLite {
-			c.PollInterval = 200 * time.Millisecond
-		}
+		c.PollInterval, _ = FetchSettings(c.Store.Dialect())
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
 	return c
+}
+
+// fetchCooldown is the least time between two fetches of a queue: River's
+// 100 ms default caps pickup at MaxWorkers per 100 ms and adds ~50 ms to
+// every start; 20 ms costs a few more small queries under load.
+const fetchCooldown = 20 * time.Millisecond
+
+// FetchSettings are the poll interval and fetch cooldown kira's River
+// clients use on a dialect: Postgres is told of new jobs at once (LISTEN/
+// NOTIFY) and polls only as a fallback; SQLite has no notifications, so it
+// polls often (one small query on the single writer).
+func FetchSettings(d store.Dialect) (poll, cooldown time.Duration) {
+	if d == store.SQLite {
+		return 100 * time.Millisecond, fetchCooldown
+	}
+	return time.Second, fetchCooldown
 }
 
 // client is the part of river.Client the package uses; the type parameter
@@ -130,7 +143,7 @@ func New(cfg Config) (*Jobs, error) {
 	river.AddWorker(ws, &reapWorker{j: j})
 	rc := &river.Config{
 		Queues: map[string]river.QueueConfig{
-			jobargs.QueueDefault: {MaxWorkers: 4},
+			jobargs.QueueDefault: {MaxWorkers: 20},
 			jobargs.QueueMedia:   {MaxWorkers: cfg.MediaWorkers},
 		},
 		Workers: ws,
@@ -138,7 +151,7 @@ func New(cfg Config) (*Jobs, error) {
 			func() (river.JobArgs, *river.InsertOpts) { return jobargs.ReapSlots{}, nil },
 			&river.PeriodicJobOpts{ID: "reap_slots", RunOnStart: true})},
 		FetchPollInterval: cfg.PollInterval,
-		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
+		FetchCooldown:     min(cfg.PollInterval, fetchCooldown),
 		// River's own rescue of jobs stuck "running" (their process died)
 		// must not fire while a long video attempt still runs; the slot
 		// reaper hands such a task on much sooner.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
@@ -23,11 +24,15 @@ import (
 
 // newInserter builds the insert-only River client of s.
 func (s *Store) newInserter() error {
+	// FetchCooldown also spaces the NOTIFYs an inserting client sends
+	// (one per queue per cooldown): River's 100 ms default would delay a
+	// quiet queue's pickup by ~50 ms. internal/jobs fetches with the same.
+	cfg := &river.Config{FetchCooldown: 20 * time.Millisecond}
 	var err error
 	if s.dialect == Postgres {
-		s.jobs, err = river.NewClient(riverdatabasesql.New(s.write), &river.Config{})
+		s.jobs, err = river.NewClient(riverdatabasesql.New(s.write), cfg)
 	} else {
-		s.jobs, err = river.NewClient(riversqlite.New(s.write), &river.Config{})
+		s.jobs, err = river.NewClient(riversqlite.New(s.write), cfg)
 	}
 	if err != nil {
 		return fmt.Errorf("river inserter: %w", err)
