@@ -27,6 +27,8 @@ type TaskRunner interface {
 	Announce(ctx context.Context, t store.MediaTask) // push a new task's pending status
 	Run(ctx context.Context, taskID string, lastAttempt bool) error
 	Settle(ctx context.Context, taskID string) error
+	// Abandon fails (and refunds) a task whose job's last attempt failed.
+	Abandon(ctx context.Context, taskID string, cause error)
 }
 
 // Titler writes a thread's model title (internal/agent).

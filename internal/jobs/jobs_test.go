@@ -64,6 +64,8 @@ func (r *recorder) Run(ctx context.Context, id string, _ bool) error {
 
 func (r *recorder) Announce(context.Context, store.MediaTask) {}
 
+func (r *recorder) Abandon(context.Context, string, error) {}
+
 func (r *recorder) Settle(ctx context.Context, id string) error { return r.st.RequeueTask(ctx, id) }
 
 func (r *recorder) spans() []span {

@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/tasks"
 )
 
 // mediaWorker runs the media tasks of one kind. A job works its task only
@@ -30,8 +31,25 @@ type mediaWorker[T interface {
 // Timeout bounds one attempt by the kind's configured time.
 func (w *mediaWorker[T]) Timeout(*river.Job[T]) time.Duration { return w.timeout }
 
-// Work runs one attempt of the job's task.
+// Work runs one attempt of the job's task. A shutdown's interruption
+// snoozes the job instead of spending an attempt, and a last attempt that
+// fails outside the task's own handling fails the task (refunded), so no
+// task outlives its job.
 func (w *mediaWorker[T]) Work(ctx context.Context, job *river.Job[T]) error {
+	err := w.work(ctx, job)
+	var snooze *river.JobSnoozeError
+	switch {
+	case err == nil || errors.As(err, &snooze):
+		return err
+	case errors.Is(err, tasks.ErrInterrupted):
+		return river.JobSnooze(0)
+	case job.Attempt >= job.MaxAttempts:
+		w.j.cfg.Tasks.Abandon(context.WithoutCancel(ctx), job.Args.Task(), err)
+	}
+	return err
+}
+
+func (w *mediaWorker[T]) work(ctx context.Context, job *river.Job[T]) error {
 	st := w.j.cfg.Store
 	t, err := st.GetTask(ctx, job.Args.Task())
 	if errors.Is(err, store.ErrNotFound) || (err == nil && store.TaskTerminal(t.Status)) {

@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/kira-art/kira/internal/files"
@@ -93,6 +94,24 @@ func (s *Service) admit(ctx context.Context, t store.MediaTask) (bool, error) {
 	return err == nil, err
 }
 
+// ErrInterrupted means Run stopped because its context was cancelled while
+// the task still runs (the process is shutting down): the job should run
+// again without counting an attempt.
+var ErrInterrupted = errors.New("task interrupted")
+
+// Abandon fails a task whose job gave up for a reason of its own (its
+// last attempt ended in an error outside Run), refunding any charge.
+func (s *Service) Abandon(ctx context.Context, id string, cause error) {
+	t, err := s.d.Store.GetTask(ctx, id)
+	if err != nil || store.TaskTerminal(t.Status) {
+		return
+	}
+	s.d.Log.Error("task abandoned after its last attempt", "task_id", id, "err", cause)
+	if err := s.end(ctx, t, store.TaskFailed, "generation failed"); err == nil {
+		s.refund(ctx, t, "task failed")
+	}
+}
+
 // ChargeKey is the ledger key of a task's charge: one per task, so a
 // retried job or a resubmitted task never pays twice.
 func ChargeKey(t store.MediaTask) string { return t.Kind + ":" + t.ID }
@@ -135,7 +154,7 @@ func (s *Service) failed(ctx context.Context, t store.MediaTask, err error, last
 		return nil
 	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		return err // interrupted (shutdown): the job runs again elsewhere
+		return fmt.Errorf("%w: %w", ErrInterrupted, err) // shutdown: the job runs again
 	}
 	if media.Retryable(err) && !lastAttempt {
 		s.d.Log.Warn("task attempt failed; will retry", "task_id", t.ID, "kind", t.Kind, "err", err)
