@@ -21,38 +21,75 @@ async function freePort() {
 const BIN = process.env.KIRA_BIN;
 if (!BIN) throw new Error('KIRA_BIN must name a built kira binary (see .ci/run)');
 
-export async function startKira(extraEnv = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'kira-conformance-'));
+// Every kira process this file started, so none outlives the test
+// process even when a test fails before its after() hook runs.
+const running = new Set();
+const killAll = () => { for (const p of running) p.kill('SIGKILL'); };
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  // Once: after the cleanup the re-raised signal ends the process as usual.
+  process.once(sig, () => { killAll(); process.kill(process.pid, sig); });
+}
+
+// startKira runs `kira serve`. opts.dataDir shares a data directory (the
+// development signing key and the blob directory) between instances; a
+// directory startKira made itself is removed on stop.
+export async function startKira(extraEnv = {}, opts = {}) {
+  const ownDir = !opts.dataDir;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'kira-conformance-'));
   const port = await freePort();
   const env = { ...process.env, KIRA_DATA_DIR: dataDir, KIRA_ADDR: `127.0.0.1:${port}`, DATABASE_URL: '', REDIS_URL: '', ...extraEnv };
   const proc = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  running.add(proc);
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  exited.then(() => running.delete(proc));
+  const tail = []; // the last log lines, for failure messages
   const lines = createInterface({ input: proc.stderr });
-  const addr = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('kira did not start listening')), 30000);
-    proc.once('exit', (code) => reject(new Error(`kira exited with ${code}`)));
-    lines.on('line', (line) => {
-      try {
-        const rec = JSON.parse(line);
-        if (rec.msg === 'listening') { clearTimeout(timer); resolve(rec.addr); }
-      } catch { /* not JSON */ }
+  let addr;
+  try {
+    addr = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('kira did not start listening')), 30000);
+      exited.then((code) => reject(new Error(`kira exited with ${code}: ${tail.join('\n')}`)));
+      lines.on('line', (line) => {
+        tail.push(line);
+        if (tail.length > 50) tail.shift();
+        try {
+          const rec = JSON.parse(line);
+          if (rec.msg === 'listening') { clearTimeout(timer); resolve(rec.addr); }
+        } catch { /* not JSON */ }
+      });
     });
-  });
+  } catch (err) {
+    proc.kill('SIGKILL');
+    await exited;
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const url = `http://${addr}`;
+  const kira = (...args) => execFileSync(BIN, args, { env }).toString().trim();
   return {
     url,
+    dataDir,
+    // logs returns the server's last log lines.
+    logs: () => tail.join('\n'),
     // token mints a development token for a user (a new one by default).
     token(sub = randomUUID()) {
-      const out = execFileSync(BIN, ['token', '--sub', sub], { env });
-      return { sub, token: out.toString().trim() };
+      return { sub, token: kira('token', '--sub', sub) };
     },
     // setPlan changes a user's plan with `kira plan` (thinking needs pro).
     setPlan(sub, plan) {
-      execFileSync(BIN, ['plan', '--sub', sub, '--plan', plan], { env });
+      kira('plan', '--sub', sub, '--plan', plan);
+    },
+    // addCredits grants addon credits with `kira credits`.
+    addCredits(sub, n) {
+      kira('credits', '--sub', sub, '--add', String(n));
     },
     async stop() {
       proc.kill('SIGTERM');
-      await new Promise((resolve) => proc.once('exit', resolve));
-      rmSync(dataDir, { recursive: true, force: true });
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+      await exited;
+      clearTimeout(timer);
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
