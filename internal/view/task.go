@@ -205,3 +205,16 @@ func (c *Converter) TaskStatus(t store.MediaTask, keys MediaKeys) TaskStatusEven
 	}
 	return e
 }
+
+// ThreadTitleEvent is the realtime message of a new thread's model-written
+// title on the owner's channel of that thread (ours; STREAMING.md §6).
+type ThreadTitleEvent struct {
+	Type     string `json:"type"` // "thread_title"
+	ThreadID string `json:"threadId"`
+	Title    string `json:"title"`
+}
+
+// ThreadTitle renders the thread_title event.
+func ThreadTitle(threadID, title string) ThreadTitleEvent {
+	return ThreadTitleEvent{Type: "thread_title", ThreadID: threadID, Title: title}
+}
