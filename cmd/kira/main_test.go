@@ -43,6 +43,7 @@ func TestBinaryEndToEnd(t *testing.T) {
 			t.Parallel()
 			env := append(os.Environ(), "KIRA_DATA_DIR="+t.TempDir(), "KIRA_ADDR=127.0.0.1:0", "DATABASE_URL="+dbURL(t))
 			serveAndCall(t, bin, env)
+			workerStartsAndStops(t, bin, env)
 		})
 	}
 }
@@ -80,6 +81,57 @@ func serveAndCall(t *testing.T, bin string, env []string) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
+	}
+}
+
+// workerStartsAndStops runs `kira worker` on the same configuration: it
+// starts its River workers without listening, and stops on SIGTERM.
+func workerStartsAndStops(t *testing.T, bin string, env []string) {
+	cmd := exec.Command(bin, "worker")
+	cmd.Env = env
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() }) //nolint:errcheck
+	running := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		listened := false
+		for sc.Scan() {
+			var line struct{ Msg string }
+			if json.Unmarshal(sc.Bytes(), &line) != nil {
+				continue
+			}
+			listened = listened || line.Msg == "listening"
+			if line.Msg == "worker running (no HTTP)" {
+				running <- !listened
+			}
+		}
+	}()
+	select {
+	case ok := <-running:
+		if !ok {
+			t.Fatal("kira worker listened for HTTP")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("kira worker did not start")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("worker exited with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("worker did not stop on SIGTERM")
 	}
 }
 
