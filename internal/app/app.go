@@ -102,7 +102,7 @@ func (a *App) build(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.api = httpapi.New(httpapi.Deps{Config: a.cfg, Logger: a.log, Store: a.store, Verifier: a.verifier,
 		DevKey: a.devKey, Blobs: a.blobs, Views: a.views, Registry: reg, Files: a.files,
-		Publish: a.publisher(), CMS: a.cmsClient(), Cache: a.cache, Agent: a.agent, Runs: svc.runs, Titles: a.titles,
+		Publish: a.publisher(), CMS: a.cmsClient(), Cache: a.cache, Agent: a.agent, Runs: svc.runs,
 		Ready: append([]httpapi.ReadyCheck{{Name: "database", Check: a.store.Ping}}, a.ready...)})
 	if err := a.api.LoadFilterPresets(ctx); err != nil {
 		return err
@@ -259,8 +259,6 @@ func (a *App) Start() error {
 	// HTTP shutdown is waiting for.
 	a.agent.Start()
 	a.onStop(a.agent.Stop)
-	a.titles.Start()
-	a.onStop(a.titles.Stop)
 	a.log.Info("listening", "addr", ln.Addr().String())
 	return nil
 }
