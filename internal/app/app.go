@@ -115,7 +115,7 @@ func (a *App) build(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.api = httpapi.New(httpapi.Deps{Config: a.cfg, Logger: a.log, Store: a.store, Verifier: a.verifier,
 		DevKey: a.devKey, Blobs: a.blobs, Views: a.views, Registry: reg, Files: a.files,
-		Publish: a.publisher(), CMS: a.cmsClient(), Cache: a.cache, Agent: a.agent, Runs: svc.runs, Titles: a.titles,
+		Publish: a.publisher(), CMS: a.cmsClient(), Cache: a.cache, Agent: a.agent, Runs: svc.runs,
 		Ready:    append([]httpapi.ReadyCheck{{Name: "database", Check: a.store.Ping}}, a.ready...),
 		Realtime: a.realtimeHandler(), RealtimeTokens: a.realtimeTokens()})
 	if err := a.api.LoadFilterPresets(ctx); err != nil {

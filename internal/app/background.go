@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/kira-art/kira/internal/media"
 	"github.com/kira-art/kira/internal/realtime"
 	"github.com/kira-art/kira/internal/tasks"
+	"github.com/kira-art/kira/internal/view"
 )
 
 // Role says what a process runs: the HTTP API and the workers (kira serve),
@@ -85,8 +87,7 @@ func (a *App) buildTasks(context.Context) error {
 	a.log.Info("music provider", "name", music.Name())
 	a.tasks = tasks.New(tasks.Deps{Store: a.store, Files: a.files, Views: a.views, Video: video, Music: music,
 		Publisher: a.pusher, Log: a.log})
-	var titler jobs.Titler // model titles are wired when agent.Titles implements jobs.Titler
-	a.jobs, err = jobs.New(jobs.Config{Store: a.store, Tasks: a.tasks, Titles: titler, Files: a.files, Log: a.log,
+	a.jobs, err = jobs.New(jobs.Config{Store: a.store, Tasks: a.tasks, Titles: a.titles, Files: a.files, Log: a.log,
 		VideoTimeout: mc.VideoTimeout, MusicTimeout: mc.MusicTimeout, SlotLease: mc.SlotLease,
 		VideoConcurrency: mc.VideoConcurrency, MusicConcurrency: mc.MusicConcurrency})
 	return err
@@ -115,4 +116,16 @@ func (a *App) realtimeTokens() httpapi.TokenMinter {
 		return nil
 	}
 	return a.minter
+}
+
+// publishTitle pushes a new thread's model-written title to its owner's
+// channel of the thread: {"type":"thread_title","threadId","title"}.
+func (a *App) publishTitle(ctx context.Context, threadID, userID, title string) {
+	data, err := json.Marshal(view.ThreadTitle(threadID, title))
+	if err == nil {
+		err = a.pusher.Publish(ctx, realtime.UserChannel(userID, threadID), data)
+	}
+	if err != nil {
+		a.log.Warn("publish thread title", "thread_id", threadID, "err", err)
+	}
 }

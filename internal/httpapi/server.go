@@ -45,7 +45,6 @@ type Deps struct {
 	Registry *prometheus.Registry
 	Agent    *agent.Service       // chat runs
 	Runs     runs.Log             // run stream logs, tailed by viewers
-	Titles   agent.TitleQueue     // model-written thread titles (nil: keep provisional)
 	Publish  *publish.Service     // publishing and deleting posts
 	CMS      *cms.Client          // CMS proxy (content files or the upstream at CMS_URL)
 	Views    *view.Converter      // renders store rows as API shapes; nil = one signing with Blobs

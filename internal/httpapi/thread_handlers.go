@@ -74,9 +74,6 @@ func (h threadHandlers) create(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	if h.s.Titles != nil {
-		h.s.Titles.EnqueueTitle(t.ID, msg.Text())
-	}
 	writeJSON(w, http.StatusOK, h.s.Views.NewThread(t))
 }
 

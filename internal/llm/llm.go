@@ -143,6 +143,11 @@ type Request struct {
 	// MaxTokens caps the output; 0 leaves it to the provider.
 	MaxTokens int
 	Purpose   Purpose
+
+	// title is the structured input of a Title request. Providers read the
+	// prose in Messages; the scripted local model reads this instead of
+	// parsing its own description back.
+	title *TitleInput
 }
 
 func (r Request) validate() error {

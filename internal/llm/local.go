@@ -23,7 +23,11 @@ const DefaultTokenDelay = 15 * time.Millisecond
 //   - After tool results it streams a closing sentence and finishes with
 //     FinishStop, so an agent loop always ends after two steps.
 //   - With Thinking, reasoning deltas come first.
-//   - For PurposeTitle it answers with the first words of the user's text.
+//   - Replies name the request's subject, not the request: "draw me a red
+//     fox" → "Generating an image of a red fox" (paraphrase).
+//   - For PurposeTitle it answers with a short title of the subject ("Red
+//     fox in the snow"), or of the attachments when there is no text
+//     (their prompt or file name, else "Image edit"); never nothing.
 type Local struct {
 	delay time.Duration
 }

@@ -46,7 +46,7 @@ func makePlan(req Request) plan {
 	last := req.Messages[len(req.Messages)-1]
 	switch {
 	case req.Purpose == PurposeTitle:
-		return plan{text: localTitle(lastUser(req.Messages).Text()), finish: FinishStop}
+		return plan{text: localTitle(req), finish: FinishStop}
 	case last.Role == RoleTool:
 		return closingPlan(req.Messages)
 	case last.Role == RoleUser:
@@ -139,11 +139,41 @@ type (
 	}
 )
 
-var stepOneText = map[string][]string{
-	ToolGenerateImage: {"Sure! Let me create an image of %s.", "Great idea. Generating an image of %s now.", "On it: painting %s for you."},
-	ToolEditImage:     {"Sure, editing your image: %s.", "Got it. Applying this edit: %s.", "Let me change the image: %s."},
-	ToolGenerateVideo: {"Let me make a video of %s.", "Great, starting a video: %s.", "Rolling the camera on %s."},
-	ToolGenerateMusic: {"Let me compose music for %s.", "Great, writing a track: %s.", "Warming up the studio for %s."},
+// stepOneText says what the model is about to make, by tool: the first
+// list takes a bare subject ("a red fox in the snow"), the second one that
+// names its own medium ("a watercolor painting of a fox").
+var stepOneText = map[string][2][]string{
+	ToolGenerateImage: {
+		{"Sure! Let me create an image of %s.", "Great idea. Generating an image of %s now.", "On it: painting %s for you."},
+		{"Sure! Let me create %s.", "Great idea. Creating %s now.", "On it: %s, coming right up."},
+	},
+	ToolEditImage: { // an edit is phrased in its own words, never whole
+		{"Sure, editing your image: %s.", "Got it. Applying this edit: %s.", "Let me change the image: %s."}, nil,
+	},
+	ToolGenerateVideo: {
+		{"Let me make a video of %s.", "Great, starting a video of %s.", "Rolling the camera on %s."},
+		{"Let me make %s.", "Great, starting on %s.", "Rolling the camera for %s."},
+	},
+	ToolGenerateMusic: {
+		{"Let me compose a song about %s.", "Great, writing a track about %s.", "Warming up the studio for a song about %s."},
+		{"Let me compose %s.", "Great, writing %s now.", "Warming up the studio for %s."},
+	},
+}
+
+// replySubject is what the reply names: the request paraphrased, with the
+// edit's own words for edits.
+func replySubject(tool, prompt string, textless bool) phrase {
+	if textless {
+		return phrase{text: "a fresh take on your image", whole: true}
+	}
+	mode := forReply
+	if tool == ToolEditImage {
+		mode |= keepVerb
+	}
+	if p := paraphrase(prompt, mode); p.text != "" {
+		return p
+	}
+	return phrase{text: "your idea"}
 }
 
 func firstPlan(req Request, u Message) plan {
@@ -189,18 +219,21 @@ func firstPlan(req Request, u Message) plan {
 		}
 	}
 	seed := hashOf(text + "\x00" + strings.Join(ids, ","))
-	subject := strings.TrimRight(firstWords(prompt, 12), ".,;:!? ")
-	reasoning := fmt.Sprintf("Request: %s. The right tool is %s; I will pass their request as the prompt and keep it faithful.", subject, name)
+	subject := replySubject(name, prompt, text == "")
+	reasoning := fmt.Sprintf("Request: %s. The right tool is %s; I will pass their request as the prompt and keep it faithful.", subject.text, name)
 	if !offered(req.Tools, name) {
 		return plan{reasoning: reasoning, finish: FinishStop,
-			text: fmt.Sprintf("I can't use %s right now, but here is what I would make: %s.", name, subject)}
+			text: fmt.Sprintf("I can't use %s right now, but here is what I would make: %s.", name, subject.text)}
 	}
 	raw, _ := json.Marshal(args) // plain structs of strings, ints and bools
 	id := fmt.Sprintf("call_%016x", seed^uint64(len(req.Messages)))
-	variants := stepOneText[name]
+	variants := stepOneText[name][0]
+	if subject.whole && stepOneText[name][1] != nil {
+		variants = stepOneText[name][1]
+	}
 	return plan{
 		reasoning: reasoning,
-		text:      fmt.Sprintf(variants[seed%uint64(len(variants))], subject),
+		text:      fmt.Sprintf(variants[seed%uint64(len(variants))], subject.text),
 		call:      &ToolCall{ID: id, Name: name, Args: raw},
 		finish:    FinishToolCalls,
 	}

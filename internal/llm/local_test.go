@@ -259,17 +259,3 @@ func TestLocalCancelAndCloseInterruptDelay(t *testing.T) {
 		t.Fatalf("after Close: %v", err)
 	}
 }
-
-func TestLocalTitle(t *testing.T) {
-	t.Parallel()
-	got, err := llm.Title(context.Background(), llm.NewLocal(0), `  "Please draw" a red fox in the snow at night`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != "Please draw a red fox in" {
-		t.Errorf("title %q", got)
-	}
-	if _, err := llm.Title(context.Background(), llm.NewLocal(0), "   "); !errors.Is(err, llm.ErrEmptyTitle) {
-		t.Errorf("blank text: %v", err)
-	}
-}

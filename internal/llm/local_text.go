@@ -6,15 +6,6 @@ import (
 	"strings"
 )
 
-// localTitle is the provisional-title rule: the first words, cleaned.
-func localTitle(text string) string {
-	t := CleanTitle(firstWords(imageIDRe.ReplaceAllString(text, ""), 6))
-	if t == "" {
-		return "New chat"
-	}
-	return t
-}
-
 func firstWords(s string, n int) string {
 	f := strings.Fields(s)
 	return strings.Join(f[:min(n, len(f))], " ")

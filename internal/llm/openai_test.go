@@ -111,7 +111,7 @@ func TestOpenAIPicksModelByPurpose(t *testing.T) {
 	if _, err := streamAll(t, m, llm.Request{Messages: msgs, Thinking: true}); err != nil {
 		t.Fatal(err)
 	}
-	title, err := llm.Title(context.Background(), m, "tell me about cats in space")
+	title, err := llm.Title(context.Background(), m, llm.TitleInput{Text: "tell me about cats in space"})
 	if err != nil || title != "Cats in Space" {
 		t.Fatalf("title %q, %v", title, err)
 	}
