@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/centrifugal/centrifuge-go"
+	"github.com/google/uuid"
 
 	"github.com/kira-art/kira/internal/realtime"
 )
@@ -141,6 +142,37 @@ func TestAgentVideoAndSongArriveLive(t *testing.T) {
 				e.media(last.Audio.CoverURL)
 			default:
 				t.Fatalf("final event without media: %+v", last)
+			}
+		}
+	})
+}
+
+// TestThreadTitlePushed: the model-written title of a new thread arrives
+// on the owner's channel of the thread (subscribed before it exists: the
+// client chooses the thread id).
+func TestThreadTitlePushed(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		u := e.newUser()
+		thread := uuid.NewString()
+		pubs := e.subscribeThread(u, thread)
+		expect(t, e.do("POST", "/thread/", u.Token, map[string]any{"id": thread,
+			"message": textMessage("first", "user", "draw a red fox in the snow")}), 200)
+		deadline := time.After(30 * time.Second)
+		for {
+			select {
+			case raw := <-pubs:
+				var ev struct{ Type, ThreadID, Title string }
+				if err := json.Unmarshal(raw, &ev); err != nil {
+					t.Fatal(err)
+				}
+				if ev.Type == "thread_title" {
+					if ev.ThreadID != thread || ev.Title == "" || strings.Contains(strings.ToLower(ev.Title), "draw") {
+						t.Fatalf("thread_title event %+v", ev)
+					}
+					return
+				}
+			case <-deadline:
+				t.Fatal("no thread_title event")
 			}
 		}
 	})
