@@ -52,6 +52,11 @@ func (w *mediaWorker[T]) Work(ctx context.Context, job *river.Job[T]) error {
 func (w *mediaWorker[T]) work(ctx context.Context, job *river.Job[T]) error {
 	st := w.j.cfg.Store
 	t, err := st.GetTask(ctx, job.Args.Task())
+	if err == nil && t.Status == store.TaskCancelled {
+		// Cancelled while this job waited for its retry: an earlier attempt
+		// may have charged it, and nothing else is running to refund it.
+		return w.j.cfg.Tasks.Settle(ctx, t.ID)
+	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && store.TaskTerminal(t.Status)) {
 		return nil // deleted or already done: a duplicate job
 	}

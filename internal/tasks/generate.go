@@ -8,6 +8,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/kira-art/kira/internal/avenc"
+	"github.com/kira-art/kira/internal/files"
 	"github.com/kira-art/kira/internal/imaging"
 	"github.com/kira-art/kira/internal/media"
 	"github.com/kira-art/kira/internal/store"
@@ -94,6 +96,9 @@ func (s *Service) stage(ctx context.Context, t store.MediaTask, path, contentTyp
 	if t.Kind == store.MediaAudio {
 		kind = imaging.KindAudio
 	}
+	if err := checkResult(path, kind); err != nil {
+		return nil, err
+	}
 	result, err := s.d.Files.StageMedia(ctx, t.UserID, kind, path, contentType)
 	if err != nil {
 		return nil, err
@@ -111,6 +116,43 @@ func (s *Service) stage(ctx context.Context, t store.MediaTask, path, contentTyp
 		staged = append(staged, thumb)
 	}
 	return staged, nil
+}
+
+// checkResult refuses a provider's result that is not a whole file of
+// its kind. Staging sniffs only the head, which a truncated download keeps,
+// so the container is walked here (every box or chunk inside the file)
+// and a file cut short fails the task instead of being served.
+func checkResult(path, kind string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%w: %v", files.ErrBrokenMedia, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("%w: %v", files.ErrBrokenMedia, err)
+	}
+	head := make([]byte, imaging.SniffLen)
+	n, _ := f.ReadAt(head, 0) // a short file gives what it has
+	format, _ := imaging.Sniff(head[:n])
+	switch {
+	case format == imaging.MP4 && kind == imaging.KindVideo:
+		var info avenc.MP4Info
+		info, err = avenc.ProbeMP4(f, st.Size())
+		if err == nil && (info.Width <= 0 || info.Height <= 0 || info.Duration <= 0) {
+			err = fmt.Errorf("video of %dx%d, %v", info.Width, info.Height, info.Duration)
+		}
+	case format == imaging.WAV && kind == imaging.KindAudio:
+		_, err = avenc.ProbeWAV(f, st.Size())
+	case format == imaging.MP3 && kind == imaging.KindAudio:
+		_, err = avenc.ProbeMP3(f, st.Size())
+	default:
+		err = fmt.Errorf("%q is not a generated %s format", format.ContentType, kind)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", files.ErrBrokenMedia, err)
+	}
+	return nil
 }
 
 // videoSeconds maps a stored duration to the 5 or 10 s a provider makes.

@@ -51,7 +51,11 @@ func New(d Deps) *Service { return &Service{d: d} }
 // attempt, or an interruption (ctx cancelled while the task still runs).
 func (s *Service) Run(ctx context.Context, id string, lastAttempt bool) error {
 	t, err := s.d.Store.GetTask(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && store.TaskTerminal(t.Status)) {
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err == nil && store.TaskTerminal(t.Status) {
+		s.refundCancelled(ctx, t)
 		return nil
 	}
 	if err != nil {
@@ -65,6 +69,9 @@ func (s *Service) Run(ctx context.Context, id string, lastAttempt bool) error {
 	}
 	t, started, err := s.d.Store.StartTask(ctx, id)
 	if err != nil || !started {
+		if err == nil {
+			s.refundCancelled(ctx, t) // cancelled between our charge and start
+		}
 		return err
 	}
 	s.publish(ctx, t)
@@ -188,6 +195,16 @@ func (s *Service) refund(ctx context.Context, t store.MediaTask, reason string) 
 	}
 }
 
+// refundCancelled refunds a cancelled task that an earlier attempt charged
+// (the thread was deleted while the job waited for its retry, so no
+// running attempt saw it). The refund's own ledger key keeps it to one;
+// other statuses and uncharged tasks are left alone.
+func (s *Service) refundCancelled(ctx context.Context, t store.MediaTask) {
+	if t.Status == store.TaskCancelled {
+		s.refund(context.WithoutCancel(ctx), t, "task cancelled")
+	}
+}
+
 // Settle finishes the books of a task whose worker died: a cancelled task
 // is refunded (once); an unfinished one gets a new job.
 func (s *Service) Settle(ctx context.Context, id string) error {
@@ -198,11 +215,8 @@ func (s *Service) Settle(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if t.Status == store.TaskCancelled {
-		s.refund(ctx, t, "task cancelled")
-		return nil
-	}
 	if store.TaskTerminal(t.Status) {
+		s.refundCancelled(ctx, t)
 		return nil
 	}
 	return s.d.Store.RequeueTask(ctx, id)
