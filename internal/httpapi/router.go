@@ -95,6 +95,19 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /image/check/{imageId}", s.optionalAuth(img.check))
 	mux.HandleFunc("GET /images/{imageIds}", img.list)
 
+	// Video and music tasks (§3.8): the same handlers for each kind.
+	vt, mt := newTaskHandlers(s, store.MediaVideo), newTaskHandlers(s, store.MediaAudio)
+	mux.HandleFunc("GET /video/task/{taskId}", s.requireAuth(vt.get))
+	mux.HandleFunc("GET /video/info/{videoIds}", s.requireAuth(vt.info))
+	mux.HandleFunc("POST /video/submit/{taskId}", s.requireAuth(vt.submit))
+	mux.HandleFunc("POST /video/initialize", s.requireAuth(vt.initialize))
+	mux.HandleFunc("DELETE /video/upload/{taskId}", s.requireAuth(vt.deleteUpload))
+	mux.HandleFunc("GET /music/task/{taskId}", s.requireAuth(mt.get))
+	mux.HandleFunc("GET /music/info/{audioIds}", s.requireAuth(mt.info))
+	mux.HandleFunc("POST /music/submit/{taskId}", s.requireAuth(mt.submit))
+	mux.HandleFunc("POST /music/initialize", s.requireAuth(mt.initialize))
+	mux.HandleFunc("DELETE /music/upload/{taskId}", s.requireAuth(mt.deleteUpload))
+
 	// Filter presets (§3.6).
 	fp := filterHandlers{s}
 	mux.HandleFunc("GET /filter/preset", s.requireAuth(fp.list))
