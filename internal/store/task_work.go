@@ -211,8 +211,9 @@ func (s *Store) ResubmitTask(ctx context.Context, userID, kind, id string) (Medi
 			return err
 		}
 		ts := now()
+		// announced = FALSE: the worker pushes its pending status again.
 		if _, err := c.exec(ctx, `UPDATE media_tasks SET status = 'pending', error_message = NULL, job_id = ?, updated_at = ?,
-			finished_at = NULL WHERE id = ?`, jobs[0], micros(ts), id); err != nil {
+			finished_at = NULL, announced = FALSE WHERE id = ?`, jobs[0], micros(ts), id); err != nil {
 			return mapErr(err)
 		}
 		t.Status, t.ErrorMessage, t.UpdatedAt = TaskPending, "", ts
