@@ -23,6 +23,7 @@ type recorder struct {
 	work time.Duration
 	mu   sync.Mutex
 	runs []span
+	onSpan func(span) // called with each finished run (the child process prints it)
 	// crashOnce makes the first run of the task id block until its context
 	// ends, as a worker that died would never finish.
 	crashOnce map[string]bool
@@ -59,6 +60,9 @@ func (r *recorder) Run(ctx context.Context, id string, _ bool) error {
 	r.mu.Lock()
 	r.runs = append(r.runs, sp)
 	r.mu.Unlock()
+	if r.onSpan != nil {
+		r.onSpan(sp)
+	}
 	return nil
 }
 
@@ -248,5 +252,25 @@ func TestDeadWorkerSlotExpires(t *testing.T) {
 			HeartbeatEvery: time.Hour})
 		waitDone(t, st, ids, 60*time.Second)
 		checkSerial(t, r.spans(), map[string][]string{user: ids})
+	})
+}
+
+// TestGlobalCapPerKind: with VIDEO_CONCURRENCY=1, no two video tasks run
+// at once even for different users (each user's own order still holds).
+func TestGlobalCapPerKind(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		r := &recorder{st: st, work: 30 * time.Millisecond}
+		a, b := uuid.NewString(), uuid.NewString()
+		order := map[string][]string{a: makeTasks(t, st, a, 3), b: makeTasks(t, st, b, 3)}
+		startJobs(t, st, r, jobs.Config{VideoConcurrency: 1})
+		waitDone(t, st, append(order[a], order[b]...), 60*time.Second)
+		checkSerial(t, r.spans(), order)
+		runs := r.spans()
+		sort.Slice(runs, func(i, j int) bool { return runs[i].start.Before(runs[j].start) })
+		for i := 1; i < len(runs); i++ {
+			if runs[i].start.Before(runs[i-1].end) {
+				t.Fatalf("tasks %s and %s ran at once under a cap of 1", runs[i-1].task, runs[i].task)
+			}
+		}
 	})
 }
