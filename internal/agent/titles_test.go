@@ -311,8 +311,10 @@ func (s *fakeStream) Close() error { return nil }
 
 type noTasks struct{}
 
-func (noTasks) Run(context.Context, string, bool) error { return nil }
-func (noTasks) Settle(context.Context, string) error    { return nil }
+func (noTasks) Run(context.Context, string, bool) error   { return nil }
+func (noTasks) Settle(context.Context, string) error      { return nil }
+func (noTasks) Abandon(context.Context, string, error)    {}
+func (noTasks) Announce(context.Context, store.MediaTask) {}
 
 type noFiles struct{}
 

@@ -19,10 +19,10 @@ import (
 // recorder is a TaskRunner that works each task for a while and records
 // when it ran, so tests can check serialisation and order.
 type recorder struct {
-	st   *store.Store
-	work time.Duration
-	mu   sync.Mutex
-	runs []span
+	st     *store.Store
+	work   time.Duration
+	mu     sync.Mutex
+	runs   []span
 	onSpan func(span) // called with each finished run (the child process prints it)
 	// crashOnce makes the first run of the task id block until its context
 	// ends, as a worker that died would never finish.
