@@ -3,14 +3,20 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/centrifugal/centrifuge-go"
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 
+	"github.com/kira-art/kira/internal/config"
 	"github.com/kira-art/kira/internal/realtime"
+	"github.com/kira-art/kira/internal/store"
+	"github.com/kira-art/kira/internal/store/storetest"
 )
 
 // wsURL is the env's websocket endpoint.
@@ -175,5 +181,41 @@ func TestThreadTitlePushed(t *testing.T) {
 				t.Fatal("no thread_title event")
 			}
 		}
+	})
+}
+
+// TestRealtimeTokenRoute: with an external Centrifugo configured, GET
+// /realtime/token mints an HS256 connection token for the caller that the
+// shared secret verifies; the embedded node's websocket is then not
+// served. In the embedded default the token route is 404.
+func TestRealtimeTokenRoute(t *testing.T) {
+	const secret = "a-centrifugo-secret-of-32-bytes!!"
+	centrifugo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{}`)) //nolint:errcheck
+	}))
+	defer centrifugo.Close()
+	external := func(c *config.Config) {
+		c.Realtime = config.RealtimeConfig{CentrifugoAPIURL: centrifugo.URL, CentrifugoAPIKey: "k",
+			CentrifugoTokenSecret: secret}
+	}
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, external)
+		u := e.newUser()
+		var out struct{ Token string }
+		expect(t, e.do("GET", "/realtime/token", u.Token, nil), 200).json(t, &out)
+		claims := jwt.MapClaims{}
+		if _, err := jwt.ParseWithClaims(out.Token, claims, func(*jwt.Token) (any, error) { return []byte(secret), nil },
+			jwt.WithValidMethods([]string{"HS256"})); err != nil {
+			t.Fatalf("token does not verify: %v", err)
+		}
+		if claims["sub"] != u.ID {
+			t.Fatalf("sub %v, want %s", claims["sub"], u.ID)
+		}
+		expect(t, e.do("GET", "/realtime/token", "", nil), 401)
+		expect(t, e.bad("GET", "/connection/websocket", "", nil), 404)
+	})
+	forEachStore(t, func(t *testing.T, e *env) {
+		expect(t, e.do("GET", "/realtime/token", e.newUser().Token, nil), 404)
+		expect(t, e.bad("GET", "/connection/websocket", "", nil), 400) // not an upgrade
 	})
 }

@@ -41,7 +41,9 @@ func (w *deleteFilesWorker) Work(ctx context.Context, job *river.Job[jobargs.Del
 
 // reapWorker hands on the tasks of slots whose worker died: it claims each
 // expired slot (one reaper wins it) and settles its task — a new job for
-// an unfinished task, a refund for a cancelled one.
+// an unfinished task, a refund for a cancelled one. It also gives a new job
+// to a user's next task that nobody has touched for two leases while no
+// slot is held (its job died with a process before taking the slot).
 type reapWorker struct {
 	river.WorkerDefaults[jobargs.ReapSlots]
 	j *Jobs
@@ -65,6 +67,16 @@ func (w *reapWorker) Work(ctx context.Context, _ *river.Job[jobargs.ReapSlots]) 
 		}
 		id := holderTask(sl.Holder)
 		w.j.cfg.Log.Warn("task slot expired; handing the task on", "task_id", id, "scope", sl.Scope)
+		if err := w.j.cfg.Tasks.Settle(ctx, id); err != nil {
+			return err
+		}
+	}
+	orphans, err := st.OrphanHeadTasks(ctx, at.Add(-2*w.j.cfg.SlotLease))
+	if err != nil {
+		return err
+	}
+	for _, id := range orphans {
+		w.j.cfg.Log.Warn("next task has no live job; handing it on", "task_id", id)
 		if err := w.j.cfg.Tasks.Settle(ctx, id); err != nil {
 			return err
 		}

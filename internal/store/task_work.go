@@ -235,9 +235,23 @@ func (s *Store) RequeueTask(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		_, err = c.exec(ctx, "UPDATE media_tasks SET job_id = ? WHERE id = ?", jobs[0], id)
+		_, err = c.exec(ctx, "UPDATE media_tasks SET job_id = ?, updated_at = ? WHERE id = ?", jobs[0], micros(now()), id)
 		return mapErr(err)
 	})
+}
+
+// OrphanHeadTasks lists pending tasks that are their user's next of their
+// kind, hold no slot, and have not changed since before: their job was
+// taken by a process that died before it took the slot (River would only
+// rescue such a job after its stuck-job timeout). RequeueTask stamps
+// updated_at, so each orphan is handed on at most once per period.
+func (s *Store) OrphanHeadTasks(ctx context.Context, before time.Time) ([]string, error) {
+	return queryStrings(ctx, s.reader(), `SELECT t.id FROM media_tasks t
+		WHERE t.status = 'pending' AND t.updated_at < ?
+		AND NOT EXISTS (SELECT 1 FROM media_tasks o WHERE o.user_id = t.user_id AND o.kind = t.kind
+			AND o.status IN ('pending', 'processing') AND (o.created_at < t.created_at OR (o.created_at = t.created_at AND o.id < t.id)))
+		AND NOT EXISTS (SELECT 1 FROM work_slots w WHERE w.scope = 'user:' || t.user_id || ':' || t.kind)
+		ORDER BY t.updated_at LIMIT 100`, micros(before))
 }
 
 // SlotScope names the one-per-user slot of a task's owner and kind.

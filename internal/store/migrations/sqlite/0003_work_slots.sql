@@ -16,3 +16,7 @@ CREATE INDEX work_slots_lease ON work_slots (lease_until);
 -- announced: the task's "pending" status has been pushed to its owner once
 -- (by the first worker that picked its job up).
 ALTER TABLE media_tasks ADD COLUMN announced BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- The reaper looks for unfinished head tasks nobody works on (their job
+-- was running in a process that died before it took the slot).
+CREATE INDEX media_tasks_pending ON media_tasks (updated_at) WHERE status = 'pending';
