@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -217,5 +218,39 @@ func TestRealtimeTokenRoute(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
 		expect(t, e.do("GET", "/realtime/token", e.newUser().Token, nil), 404)
 		expect(t, e.bad("GET", "/connection/websocket", "", nil), 400) // not an upgrade
+	})
+}
+
+// TestDeleteThreadCleansUp: deleting a thread queues, in the same
+// transaction, the job that deletes its images, blobs included. (The
+// cancellation of its running tasks is in internal/tasks' tests, with
+// River running.)
+func TestDeleteThreadCleansUp(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		u := e.newUser()
+		thread := e.newThread(u, "hello")
+		e.openStream(ctx, "POST", "/agent/streaming", u.Token, streamBody(thread, "u2", "draw a lighthouse"), nil).all(t)
+		versions, err := e.store.ListVersions(ctx, thread)
+		if err != nil || len(versions) != 1 || len(versions[0].Images) == 0 || versions[0].Images[0].File == nil {
+			t.Fatalf("versions %+v, %v", versions, err)
+		}
+		image := *versions[0].Images[0].File
+		if rc, err := e.api.Blobs.Open(ctx, image.StorageKey); err != nil {
+			t.Fatalf("the image is not stored: %v", err)
+		} else {
+			rc.Close()
+		}
+		expect(t, e.do("DELETE", "/thread/"+thread, u.Token, nil), 200)
+		waitFor(t, "the thread's image deleted", func() bool {
+			_, err := e.store.GetFile(ctx, image.ID)
+			return errors.Is(err, store.ErrNotFound)
+		})
+		for _, key := range []string{image.StorageKey, image.ThumbKey} {
+			if rc, err := e.api.Blobs.Open(ctx, key); err == nil {
+				rc.Close()
+				t.Fatalf("%s is still stored", key)
+			}
+		}
 	})
 }
