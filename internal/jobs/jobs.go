@@ -175,15 +175,21 @@ func New(cfg Config) (*Jobs, error) {
 // Start begins working jobs.
 func (j *Jobs) Start(ctx context.Context) error { return j.client.Start(ctx) }
 
-// Stop stops fetching and waits for running jobs until ctx ends, then
-// cancels them (their tasks stay processing, and are retried by River or
-// handed on by the reaper of another instance once their slot expires).
+// Stop stops fetching and lets running jobs finish for half of ctx's
+// remaining time, then cancels them (a cancelled media job snoozes without
+// spending an attempt: its task stays processing and runs again on the
+// next start, or on another instance once its slot lease expires). Half,
+// so the components stopped after the workers still have time.
 func (j *Jobs) Stop(ctx context.Context) error {
-	err := j.client.Stop(ctx)
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	soft := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		soft, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(deadline)/2))
 		defer cancel()
-		return j.client.StopAndCancel(cctx)
+	}
+	err := j.client.Stop(soft)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return j.client.StopAndCancel(ctx)
 	}
 	return err
 }
