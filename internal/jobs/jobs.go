@@ -121,6 +121,7 @@ type client interface {
 	Stop(ctx context.Context) error
 	StopAndCancel(ctx context.Context) error
 	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
 }
 
 // Jobs is the running River client with its workers.
@@ -192,6 +193,31 @@ func (j *Jobs) Stop(ctx context.Context) error {
 		return j.client.StopAndCancel(ctx)
 	}
 	return err
+}
+
+// jobAlive reports whether job id will still run: waiting (available,
+// scheduled, retryable, pending) or running since after stale. A job
+// running since before stale belongs to a dead process (a live one takes
+// the slot or snoozes within moments); a finished or missing job will not
+// run again. When River cannot answer, the job is taken as alive.
+func (j *Jobs) jobAlive(ctx context.Context, id int64, stale time.Time) bool {
+	if id == 0 {
+		return false
+	}
+	row, err := j.client.JobGet(ctx, id)
+	if errors.Is(err, river.ErrNotFound) {
+		return false
+	}
+	if err != nil {
+		return true
+	}
+	switch row.State {
+	case rivertype.JobStateRunning:
+		return row.AttemptedAt == nil || row.AttemptedAt.After(stale)
+	case rivertype.JobStateCompleted, rivertype.JobStateCancelled, rivertype.JobStateDiscarded:
+		return false
+	}
+	return true
 }
 
 // wake makes a snoozed job available now (the task before it finished).

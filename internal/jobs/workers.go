@@ -71,13 +71,17 @@ func (w *reapWorker) Work(ctx context.Context, _ *river.Job[jobargs.ReapSlots]) 
 			return err
 		}
 	}
-	orphans, err := st.OrphanHeadTasks(ctx, at.Add(-2*w.j.cfg.SlotLease))
+	stale := at.Add(-2 * w.j.cfg.SlotLease)
+	orphans, err := st.OrphanHeadTasks(ctx, stale)
 	if err != nil {
 		return err
 	}
-	for _, id := range orphans {
-		w.j.cfg.Log.Warn("next task has no live job; handing it on", "task_id", id)
-		if err := w.j.cfg.Tasks.Settle(ctx, id); err != nil {
+	for _, o := range orphans {
+		if w.j.jobAlive(ctx, o.JobID, stale) {
+			continue // waiting for a worker, or snoozing: it will come
+		}
+		w.j.cfg.Log.Warn("next task has no live job; handing it on", "task_id", o.TaskID, "job_id", o.JobID)
+		if err := w.j.cfg.Tasks.Settle(ctx, o.TaskID); err != nil {
 			return err
 		}
 	}

@@ -240,18 +240,40 @@ func (s *Store) RequeueTask(ctx context.Context, id string) error {
 	})
 }
 
+// OrphanCandidate is a user's next task that holds no slot and has not
+// changed for a while, with the River job the task last got.
+type OrphanCandidate struct {
+	TaskID string
+	JobID  int64
+}
+
 // OrphanHeadTasks lists pending tasks that are their user's next of their
-// kind, hold no slot, and have not changed since before: their job was
-// taken by a process that died before it took the slot (River would only
-// rescue such a job after its stuck-job timeout). RequeueTask stamps
-// updated_at, so each orphan is handed on at most once per period.
-func (s *Store) OrphanHeadTasks(ctx context.Context, before time.Time) ([]string, error) {
-	return queryStrings(ctx, s.reader(), `SELECT t.id FROM media_tasks t
+// kind, hold no slot, and have not changed since before. Most are just
+// waiting for a free worker; internal/jobs hands on only those whose job
+// is no longer alive (running in a process that died before it took the
+// slot, which River would rescue only after its stuck-job timeout, or
+// gone). RequeueTask stamps updated_at, so a task is looked at again only
+// a period later.
+func (s *Store) OrphanHeadTasks(ctx context.Context, before time.Time) ([]OrphanCandidate, error) {
+	rows, err := s.reader().query(ctx, `SELECT t.id, COALESCE(t.job_id, 0) FROM media_tasks t
 		WHERE t.status = 'pending' AND t.updated_at < ?
 		AND NOT EXISTS (SELECT 1 FROM media_tasks o WHERE o.user_id = t.user_id AND o.kind = t.kind
 			AND o.status IN ('pending', 'processing') AND (o.created_at < t.created_at OR (o.created_at = t.created_at AND o.id < t.id)))
 		AND NOT EXISTS (SELECT 1 FROM work_slots w WHERE w.scope = 'user:' || t.user_id || ':' || t.kind)
 		ORDER BY t.updated_at LIMIT 100`, micros(before))
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []OrphanCandidate
+	for rows.Next() {
+		var c OrphanCandidate
+		if err := rows.Scan(&c.TaskID, &c.JobID); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // SlotScope names the one-per-user slot of a task's owner and kind.
