@@ -133,8 +133,9 @@ func (w *mediaWorker[T]) heartbeat(ctx context.Context, stop context.CancelFunc,
 			stop()
 			return
 		}
-		if status, err := st.TaskStatus(ctx, h.task.ID); err == nil && store.TaskTerminal(status) {
-			stop() // cancelled (or ended) from outside
+		status, err := st.TaskStatus(ctx, h.task.ID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && store.TaskTerminal(status)) {
+			stop() // cancelled or ended from outside, or its owner deleted
 			return
 		}
 	}
