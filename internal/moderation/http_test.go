@@ -184,7 +184,7 @@ func TestHTTPRequestShape(t *testing.T) {
 	}
 
 	c = newTestHTTP(t, f, HTTPConfig{Model: "my-moderator"})
-	if _, err := c.Check(ctx, "prompt", scene(1, 3000, 1500), scene(2, 40, 30)); err != nil {
+	if _, err := c.Check(ctx, "prompt", scene(1, 2048, 1024), scene(2, 40, 30)); err != nil {
 		t.Fatal(err)
 	}
 	r = f.last()
