@@ -269,6 +269,7 @@ func TestHTTPFailures(t *testing.T) {
 		{"wrong types", http.StatusOK, `{"results":[{"flagged":false,"category_scores":{"sexual/minors":"high"}}]}`, 0},
 		{"null", http.StatusOK, `null`, 0},
 		{"empty body", http.StatusOK, ``, 0},
+		{"oversized", http.StatusOK, `{"results":[{"flagged":false,"pad":"` + strings.Repeat("x", maxResponseBytes) + `"}]}`, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
