@@ -1,6 +1,7 @@
 // Package moderation decides whether content may be shown. The local
-// checker (perceptual-hash block list + term list) is the default; an HTTP
-// moderation API can implement the same interface.
+// checker (perceptual-hash block list + term list) is the default; HTTP
+// checks content with an OpenAI-compatible moderation API, and Combined
+// asks both (a hit in either wins).
 package moderation
 
 import (
