@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,11 +112,49 @@ func TestVideoOverlaysTheLogo(t *testing.T) {
 	if string(in) == string(got) {
 		t.Error("output equals the input")
 	}
+	assertMarkedAt(t, ffmpeg, f.clip, out, MarkRect(image.Pt(160, 90), image.Pt(367, 185)))
 	left, _ := filepath.Glob(filepath.Join(f.dir, ".watermark-*"))
 	if len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// assertMarkedAt compares the first frames of in and out: the mark's
+// rectangle (as Image would place it) differs clearly, a same-sized
+// corner far from it only by compression noise.
+func assertMarkedAt(t *testing.T, ffmpeg, in, out string, mark image.Rectangle) {
+	t.Helper()
+	a, b := firstFrame(t, ffmpeg, in), firstFrame(t, ffmpeg, out)
+	diff := func(r image.Rectangle) float64 {
+		sum := 0
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				i := (y*160 + x) * 3
+				for k := range 3 {
+					sum += abs(int(a[i+k]) - int(b[i+k]))
+				}
+			}
+		}
+		return float64(sum) / float64(3*r.Dx()*r.Dy())
+	}
+	far := mark.Sub(mark.Min) // top-left corner, same size
+	if dm, df := diff(mark), diff(far); dm < 10 || df > 3 {
+		t.Errorf("mean difference %.1f in the mark %v, %.1f far from it %v", dm, mark, df, far)
+	}
+}
+
+// firstFrame decodes the first frame of a 160x90 clip as packed RGB.
+func firstFrame(t *testing.T, ffmpeg, path string) []byte {
+	t.Helper()
+	raw, err := exec.Command(ffmpeg, "-nostdin", "-v", "error", "-i", path, "-frames:v", "1",
+		"-f", "rawvideo", "-pix_fmt", "rgb24", "-").Output()
+	if err != nil || len(raw) != 160*90*3 {
+		t.Fatalf("first frame of %s: %v (%d bytes)", path, err, len(raw))
+	}
+	return raw
+}
+
+func abs(n int) int { return max(n, -n) }
 
 // TestVideoWebMOddSize: a WebM upload (VP8, no audio) of an odd size
 // comes out as H.264 MP4 cropped to even dimensions.
