@@ -19,6 +19,16 @@ import (
 //go:embed filters.json auth_backgrounds.json cms/*.json moderation/*.txt
 var files embed.FS
 
+// watermarkLogo is the "kira" wordmark overlaid on watermarked downloads
+// (internal/watermark draws it; its test redraws and checks this file).
+//
+//go:embed watermark_logo.png
+var watermarkLogo []byte
+
+// WatermarkLogo returns the shipped watermark logo, a PNG with
+// transparency. Callers must not modify the slice.
+func WatermarkLogo() []byte { return watermarkLogo }
+
 // ModerationLists is the shipped moderation/ directory: the local checker's
 // block lists (perceptual hashes and terms).
 func ModerationLists() fs.FS {
