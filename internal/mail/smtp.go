@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"time"
@@ -132,7 +133,14 @@ func (s *SMTP) options() []gomail.Option {
 		opts = append(opts, gomail.WithTLSConfig(s.cfg.TLSConfig))
 	}
 	if s.cfg.Username != "" {
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
+		// Off loopback the connection is always encrypted and go-mail picks
+		// the best mechanism offered; its discovery refuses plain-text
+		// links, so a loopback relay gets PLAIN, which go-mail allows there.
+		auth := gomail.SMTPAuthAutoDiscover
+		if s.cfg.OptionalTLS {
+			auth = gomail.SMTPAuthPlain
+		}
+		opts = append(opts, gomail.WithSMTPAuth(auth),
 			gomail.WithUsername(s.cfg.Username), gomail.WithPassword(s.cfg.Password))
 	}
 	return opts
@@ -144,15 +152,20 @@ func classify(err error) error {
 	if err == nil {
 		return nil
 	}
+	code := 0
 	var se *gomail.SendError
-	if errors.As(err, &se) {
-		code := se.ErrorCode()
-		switch {
-		case code >= 500 && code < 600:
-			return &Error{Code: code, Err: err}
-		case code >= 400 && code < 500:
-			return &Error{Temporary: true, Code: code, Err: err}
-		}
+	var te *textproto.Error // replies during the dial, such as AUTH's 535
+	switch {
+	case errors.As(err, &se):
+		code = se.ErrorCode()
+	case errors.As(err, &te):
+		code = te.Code
+	}
+	switch {
+	case code >= 500 && code < 600:
+		return &Error{Code: code, Err: err}
+	case code >= 400 && code < 500:
+		return &Error{Temporary: true, Code: code, Err: err}
 	}
 	return &Error{Temporary: true, Err: err}
 }
