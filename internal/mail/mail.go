@@ -4,6 +4,12 @@
 // templates (content/mail/) are rendered here too, localized by language
 // with an English fallback. Jobs and HTTP routes that send mail live
 // elsewhere; this package only builds, renders and delivers.
+//
+// Configuration, read by the caller: MAIL_FROM is the From address of both
+// backends; SMTP_URL (ParseSMTPURL) selects SMTP, and without it the app
+// uses NewOutbox on $KIRA_DATA_DIR/outbox/. smtp:// requires STARTTLS
+// except on a loopback host, where it is used when offered; smtps:// is
+// implicit TLS.
 package mail
 
 import (

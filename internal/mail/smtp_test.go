@@ -2,9 +2,13 @@ package mail
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
+	"log"
 	"net"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -24,14 +28,24 @@ type testServer struct {
 	received [][]byte
 	rcpts    []string
 	authed   []string
+	overTLS  []bool
 }
 
 func startServer(t *testing.T, replies ...error) *testServer {
 	t.Helper()
+	return serve(t, nil, false, replies...)
+}
+
+// serve starts the server; with tlsConfig it offers STARTTLS, or speaks
+// TLS from the first byte when implicit.
+func serve(t *testing.T, tlsConfig *tls.Config, implicit bool, replies ...error) *testServer {
+	t.Helper()
 	ts := &testServer{replies: replies}
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &session{ts: ts}, nil
+	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &session{ts: ts, conn: c}, nil
 	}))
+	s.TLSConfig = tlsConfig
+	s.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are expected here
 	s.Domain = "localhost"
 	s.AllowInsecureAuth = true // loopback, plain: what ParseSMTPURL allows for 127.0.0.1
 	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
@@ -40,6 +54,9 @@ func startServer(t *testing.T, replies ...error) *testServer {
 		t.Fatal(err)
 	}
 	ts.addr = l.Addr().String()
+	if implicit {
+		l = tls.NewListener(l, tlsConfig)
+	}
 	go func() { _ = s.Serve(l) }()
 	t.Cleanup(func() { _ = s.Close() })
 	return ts
@@ -51,8 +68,15 @@ func (ts *testServer) snapshot() (received [][]byte, rcpts, authed []string) {
 	return ts.received, ts.rcpts, ts.authed
 }
 
+func (ts *testServer) tls() []bool {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.overTLS
+}
+
 type session struct {
 	ts   *testServer
+	conn *smtp.Conn
 	user string
 }
 
@@ -99,6 +123,8 @@ func (s *session) Data(r io.Reader) error {
 	}
 	s.ts.received = append(s.ts.received, b)
 	s.ts.authed = append(s.ts.authed, s.user)
+	_, isTLS := s.conn.TLSConnectionState()
+	s.ts.overTLS = append(s.ts.overTLS, isTLS)
 	return nil
 }
 
@@ -213,5 +239,69 @@ func TestParseSMTPURL(t *testing.T) {
 		if _, err := ParseSMTPURL(raw); err == nil {
 			t.Errorf("%s: accepted", raw)
 		}
+	}
+}
+
+// testCert borrows httptest's certificate for 127.0.0.1 and returns the
+// server side and a client config trusting it.
+func testCert(t *testing.T) (server, client *tls.Config) {
+	t.Helper()
+	hs := httptest.NewTLSServer(nil)
+	defer hs.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(hs.Certificate())
+	return &tls.Config{Certificates: hs.TLS.Certificates, MinVersion: tls.VersionTLS12},
+		&tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+}
+
+func sendOver(t *testing.T, ts *testServer, scheme string, cfgEdit func(*SMTPConfig)) error {
+	t.Helper()
+	cfg, err := ParseSMTPURL(scheme + "://kira:p%40ss%20word@" + ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Timeout = 5 * time.Second
+	cfgEdit(&cfg)
+	s, err := NewSMTP(cfg, "no-reply@kira.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Send(context.Background(), sample())
+}
+
+func TestSMTPImplicitTLS(t *testing.T) {
+	t.Parallel()
+	srv, cli := testCert(t)
+	ts := serve(t, srv, true)
+	if err := sendOver(t, ts, "smtps", func(c *SMTPConfig) { c.TLSConfig = cli }); err != nil {
+		t.Fatal(err)
+	}
+	if tlsFlags := ts.tls(); len(tlsFlags) != 1 || !tlsFlags[0] {
+		t.Fatalf("delivered over TLS: %v", tlsFlags)
+	}
+	// An untrusted certificate is refused, not silently accepted.
+	if err := sendOver(t, ts, "smtps", func(*SMTPConfig) {}); err == nil {
+		t.Fatal("untrusted certificate accepted")
+	}
+}
+
+func TestSMTPSTARTTLS(t *testing.T) {
+	t.Parallel()
+	srv, cli := testCert(t)
+	ts := serve(t, srv, false)
+	// Mandatory STARTTLS, as for any non-loopback smtp:// URL.
+	mandatory := func(c *SMTPConfig) { c.OptionalTLS, c.TLSConfig = false, cli }
+	if err := sendOver(t, ts, "smtp", mandatory); err != nil {
+		t.Fatal(err)
+	}
+	if tlsFlags := ts.tls(); len(tlsFlags) != 1 || !tlsFlags[0] {
+		t.Fatalf("delivered over TLS: %v", tlsFlags)
+	}
+	plain := startServer(t)
+	if err := sendOver(t, plain, "smtp", mandatory); err == nil {
+		t.Fatal("sent in clear although STARTTLS is mandatory")
+	}
+	if received, _, _ := plain.snapshot(); len(received) != 0 {
+		t.Fatal("a server without STARTTLS got the message")
 	}
 }
