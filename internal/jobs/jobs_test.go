@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -54,12 +55,17 @@ func (r *recorder) Run(ctx context.Context, id string, _ bool) error {
 		return ctx.Err()
 	}
 	sp.end = time.Now()
-	if _, err := r.st.CompleteTask(ctx, id, store.TaskResult{}); err != nil {
-		return err
-	}
+	// Recorded before the completion commits: a test that sees the task
+	// completed must find its span.
 	r.mu.Lock()
 	r.runs = append(r.runs, sp)
 	r.mu.Unlock()
+	if _, err := r.st.CompleteTask(ctx, id, store.TaskResult{}); err != nil {
+		r.mu.Lock()
+		r.runs = slices.DeleteFunc(r.runs, func(o span) bool { return o == sp })
+		r.mu.Unlock()
+		return err
+	}
 	if r.onSpan != nil {
 		r.onSpan(sp)
 	}
