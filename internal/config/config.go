@@ -65,6 +65,12 @@ type Config struct {
 
 	Media    MediaConfig    // video and music generation
 	Realtime RealtimeConfig // task status push
+
+	Mail       MailConfig       // transactional mail
+	Accounts   AccountsConfig   // account deletion and its third-party clean-ups
+	Analytics  AnalyticsConfig  // PostHog and Sentry
+	Moderation ModerationConfig // content checks
+	Downloads  DownloadConfig   // watermarked downloads
 }
 
 // MediaConfig configures background video and music generation.
@@ -154,6 +160,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.ImageBaseURL = get("IMAGE_BASE_URL", c.LLMBaseURL)
 	c.ImageAPIKey = get("IMAGE_API_KEY", c.LLMAPIKey)
 	var problems []string
+	c.loadTrust(get, &problems)
 	grace, err := time.ParseDuration(get("KIRA_SHUTDOWN_TIMEOUT", "15s"))
 	if err != nil {
 		problems = append(problems, "KIRA_SHUTDOWN_TIMEOUT: not a duration (e.g. 15s)")
@@ -199,6 +206,9 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		c.PublicURL = defaultPublicURL(c.Addr)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.Mail.OutboxDir == "" {
+		c.Mail.OutboxDir = filepath.Join(c.DataDir, "outbox")
+	}
 	if len(problems) > 0 {
 		return c, &Error{Problems: problems}
 	}
@@ -285,6 +295,7 @@ func (c Config) Validate() error {
 	}
 	p = append(p, c.Media.problems()...)
 	p = append(p, c.Realtime.problems()...)
+	p = append(p, c.trustProblems()...)
 	if len(p) > 0 {
 		return &Error{Problems: p}
 	}
@@ -377,3 +388,5 @@ func redactQuery(raw, empty string) string {
 	}
 	return s
 }
+
+func trimSlash(s string) string { return strings.TrimRight(s, "/") }
