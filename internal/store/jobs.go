@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,6 +56,33 @@ func enqueue(ctx context.Context, c conn, jobs ...river.JobArgs) ([]int64, error
 		ids = append(ids, res.Job.ID)
 	}
 	return ids, nil
+}
+
+// enqueueAt inserts one job inside c's transaction to run at at (River's
+// ScheduledAt; the zero time means now). It returns the job's id; a unique
+// job that already exists returns the existing one's.
+func enqueueAt(ctx context.Context, c conn, job river.JobArgs, at time.Time) (int64, error) {
+	if c.tx == nil || c.jobs == nil {
+		return 0, fmt.Errorf("enqueue outside a transaction")
+	}
+	res, err := c.jobs.InsertTx(ctx, c.tx, job, &river.InsertOpts{ScheduledAt: at})
+	if err != nil {
+		return 0, fmt.Errorf("enqueue %s: %w", job.Kind(), err)
+	}
+	return res.Job.ID, nil
+}
+
+// cancelJob cancels job id inside c's transaction (a scheduled job never
+// runs; a running one is told to stop). An id River no longer has (a
+// finished job cleaned away) is not an error.
+func cancelJob(ctx context.Context, c conn, id int64) error {
+	if c.tx == nil || c.jobs == nil {
+		return fmt.Errorf("cancel outside a transaction")
+	}
+	if _, err := c.jobs.JobCancelTx(ctx, c.tx, id); err != nil && !errors.Is(err, river.ErrNotFound) {
+		return fmt.Errorf("cancel job %d: %w", id, err)
+	}
+	return nil
 }
 
 // Enqueue inserts jobs that belong to no row of their own (an operator's
