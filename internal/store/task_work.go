@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/kira-art/kira/internal/jobs/jobargs"
@@ -279,17 +278,4 @@ func (s *Store) OrphanHeadTasks(ctx context.Context, before time.Time) ([]Orphan
 // SlotScope names the one-per-user slot of a task's owner and kind.
 func SlotScope(t MediaTask) string {
 	return "user:" + t.UserID + ":" + t.Kind
-}
-
-// SlotTask splits a user slot scope back into user id and kind.
-func SlotTask(scope string) (userID, kind string, ok bool) {
-	rest, ok := strings.CutPrefix(scope, "user:")
-	if !ok {
-		return "", "", false
-	}
-	i := strings.LastIndexByte(rest, ':')
-	if i <= 0 {
-		return "", "", false
-	}
-	return rest[:i], rest[i+1:], true
 }
