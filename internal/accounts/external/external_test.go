@@ -30,11 +30,14 @@ var hc = &http.Client{Timeout: 5 * time.Second}
 // rig is one service's cleaner against its fake, plus what the shared
 // tests need to know of it.
 type rig struct {
-	name    string
-	clean   external.Cleaner
-	badKey  external.Cleaner // same server, wrong credential
-	secret  string
-	fake    interface{ FailNext(...int); Calls() []string }
+	name   string
+	clean  external.Cleaner
+	badKey external.Cleaner // same server, wrong credential
+	secret string
+	fake   interface {
+		FailNext(...int)
+		Calls() []string
+	}
 	seed    func(a jobargs.ExternalCleanup) // creates the user's record upstream
 	deleted func() []string
 }
@@ -46,7 +49,9 @@ func rigs(t *testing.T) []rig {
 	return []rig{
 		{name: "stripe", clean: external.NewStripe(stripeKey, st.URL, hc), badKey: external.NewStripe("sk_test_wrong", st.URL, hc),
 			secret: stripeKey, fake: st, deleted: st.Deleted,
-			seed: func(a jobargs.ExternalCleanup) { st.AddCustomer("cus_"+a.UserID[:8], a.Email, map[string]string{"userId": a.UserID}) }},
+			seed: func(a jobargs.ExternalCleanup) {
+				st.AddCustomer("cus_"+a.UserID[:8], a.Email, map[string]string{"userId": a.UserID})
+			}},
 		{name: "posthog", clean: external.NewPostHog(ph.URL, project, postHogKey, hc), badKey: external.NewPostHog(ph.URL, project, "phx_wrong", hc),
 			secret: postHogKey, fake: ph, deleted: ph.Deleted,
 			seed: func(a jobargs.ExternalCleanup) { ph.AddPerson(uuid.NewString(), a.UserID, "anon-"+a.UserID[:8]) }},
