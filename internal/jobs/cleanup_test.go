@@ -123,3 +123,39 @@ func TestExternalCleanupUnconfiguredCompletes(t *testing.T) {
 		}
 	})
 }
+
+// TestExternalCleanupRejectedKeyKeepsRetrying: a rejected key is not
+// cancelled — the job stays scheduled for another attempt, so a fixed key
+// still deletes the user upstream.
+func TestExternalCleanupRejectedKeyKeepsRetrying(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		sb := externaltest.NewSupabase(t, "srk")
+		uid := uuid.NewString()
+		sb.AddUser(uid)
+		j := startJobs(t, st, &recorder{st: st}, jobs.Config{RetryDelay: 10 * time.Millisecond, Cleaners: map[string]jobs.Cleaner{
+			jobargs.ServiceSupabase: external.NewSupabase(sb.URL, "stale-key", http.DefaultClient)}})
+		if err := st.Enqueue(context.Background(), jobargs.ExternalCleanup{Service: jobargs.ServiceSupabase, UserID: uid}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			rows, err := j.JobsOfKind(context.Background(), jobargs.ExternalCleanup{}.Kind())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) == 1 && len(rows[0].Errors) >= 2 {
+				if r := rows[0]; r.FinalizedAt != nil {
+					t.Fatalf("job finalized as %s after a rejected key", r.State)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no second attempt within 30 s: %v", rows)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if len(sb.Deleted()) != 0 {
+			t.Fatal("deleted with a rejected key")
+		}
+	})
+}
