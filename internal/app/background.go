@@ -89,7 +89,8 @@ func (a *App) buildTasks(context.Context) error {
 		Publisher: a.pusher, Log: a.log})
 	a.jobs, err = jobs.New(jobs.Config{Store: a.store, Tasks: a.tasks, Titles: a.titles, Files: a.files, Log: a.log,
 		VideoTimeout: mc.VideoTimeout, MusicTimeout: mc.MusicTimeout, SlotLease: mc.SlotLease,
-		VideoConcurrency: mc.VideoConcurrency, MusicConcurrency: mc.MusicConcurrency})
+		VideoConcurrency: mc.VideoConcurrency, MusicConcurrency: mc.MusicConcurrency,
+		Cleaners: a.externalCleaners()})
 	return err
 }
 

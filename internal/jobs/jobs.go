@@ -49,6 +49,12 @@ type Config struct {
 	Titles Titler // nil: titles stay provisional
 	Files  FilePurger
 	Log    *slog.Logger
+	// Cleaners delete a hard-deleted user's records upstream, by service
+	// (jobargs.Service*); a service without one is skipped.
+	Cleaners map[string]Cleaner
+	// RetryDelay, when set, replaces River's backoff for failed external
+	// cleanups (tests retry at once).
+	RetryDelay time.Duration
 
 	VideoTimeout time.Duration // per video job attempt (30 min)
 	MusicTimeout time.Duration // per music job attempt (10 min)
@@ -144,6 +150,7 @@ func New(cfg Config) (*Jobs, error) {
 	river.AddWorker(ws, &titleWorker{j: j})
 	river.AddWorker(ws, &deleteFilesWorker{j: j})
 	river.AddWorker(ws, &reapWorker{j: j})
+	river.AddWorker(ws, &cleanupWorker{j: j})
 	rc := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			jobargs.QueueDefault: {MaxWorkers: 20},
