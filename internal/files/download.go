@@ -96,7 +96,7 @@ func (s *Service) DownloadImage(ctx context.Context, viewer, imageID string) (Do
 	if err != nil {
 		return Download{}, err
 	}
-	original, err := s.downloadable(ctx, viewer, f, imageID, "", ErrNoImage)
+	original, err := s.downloadable(ctx, viewer, f.UserID, f, imageID, "", ErrNoImage)
 	if err != nil {
 		return Download{}, err
 	}
@@ -122,19 +122,18 @@ func (s *Service) DownloadVideo(ctx context.Context, viewer, taskID string) (Dow
 	} else if err != nil {
 		return Download{}, err
 	}
-	f.UserID = t.UserID // access follows the task (the same user)
-	original, err := s.downloadable(ctx, viewer, f, "", taskID, ErrNoVideo)
+	original, err := s.downloadable(ctx, viewer, t.UserID, f, "", taskID, ErrNoVideo)
 	if err != nil {
 		return Download{}, err
 	}
 	return s.download(ctx, viewer, f, original, s.markVideo)
 }
 
-// downloadable returns the key of the unmarked bytes viewer may have: the
-// owner's original, or for anyone else the public copy of a public post
+// downloadable returns the key of the unmarked bytes of f viewer may
+// have: for owner (of the image or the task) the original, or for anyone else the public copy of a public post
 // made from the image or task (the original when the post has none).
-func (s *Service) downloadable(ctx context.Context, viewer string, f store.File, imageID, taskID string, missing error) (string, error) {
-	if f.UserID == viewer {
+func (s *Service) downloadable(ctx context.Context, viewer, owner string, f store.File, imageID, taskID string, missing error) (string, error) {
+	if owner == viewer {
 		return f.StorageKey, nil
 	}
 	key, public, err := s.Store.PublicPostCopy(ctx, imageID, taskID)
