@@ -221,7 +221,7 @@ func (s *Service) markImage(ctx context.Context, f store.File) (string, error) {
 		return err
 	})
 	if err != nil {
-		return "", downloadDecodeError(f, err)
+		return "", s.downloadDecodeError(f, err)
 	}
 	key := blob.FileKey(f.UserID, f.ID, "watermark"+ext)
 	if _, err := s.Blobs.Put(ctx, key, bytes.NewReader(enc), contentType); err != nil {
@@ -252,8 +252,9 @@ func encodeMarked(img image.Image, o int, logo image.Image) (data []byte, ext, c
 }
 
 // downloadDecodeError is storedDecodeError, except that bytes no decoder
-// accepts are ErrInvalidMedia (422) rather than an internal error.
-func downloadDecodeError(f store.File, err error) error {
+// accepts are ErrInvalidMedia (422, the cause logged) rather than an
+// internal error.
+func (s *Service) downloadDecodeError(f store.File, err error) error {
 	if _, ok := apperr.As(err); ok || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return storedDecodeError(f, err)
 	}
@@ -262,9 +263,8 @@ func downloadDecodeError(f store.File, err error) error {
 	if errors.As(err, &px) || errors.As(err, &mem) {
 		return storedDecodeError(f, err)
 	}
-	e := *ErrInvalidMedia
-	e.Err = fmt.Errorf("decode stored image %s: %w", f.ID, err)
-	return &e
+	s.Log.Warn("stored image cannot be decoded for a download", "file_id", f.ID, "err", err)
+	return ErrInvalidMedia
 }
 
 // flights makes each file's watermark once per process at a time: a

@@ -70,7 +70,7 @@ func (s *Service) markVideo(ctx context.Context, f store.File) (string, error) {
 func (s *Service) videoError(f store.File, err error) error {
 	var ff *watermark.FFmpegError
 	var exit *exec.ExitError
-	var out *apperr.Error
+	var out error
 	switch {
 	case errors.As(err, &ff) && errors.As(err, &exit):
 		out = ErrInvalidMedia
@@ -82,9 +82,7 @@ func (s *Service) videoError(f store.File, err error) error {
 		return apperr.Wrap(err, "watermark video "+f.ID)
 	}
 	s.Log.Warn("video watermark failed", "file_id", f.ID, "err", err)
-	e := *out
-	e.Err = err
-	return &e
+	return out
 }
 
 // copyBlobToFile writes the object at key to path, refusing objects
