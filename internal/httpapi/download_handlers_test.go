@@ -192,3 +192,21 @@ func TestDownloadVideoWithoutFFmpegRoute(t *testing.T) {
 		t.Errorf("unmarked download without ffmpeg: %+v", d)
 	}
 }
+
+// FuzzDownloadBodies: whatever the body, both routes answer a documented
+// client status (the validator checks the shapes), never a 5xx.
+func FuzzDownloadBodies(f *testing.F) {
+	for _, seed := range []string{`{"imageId":"img_1"}`, `{"taskId":"t"}`, `{"imageId":null}`, `{"taskId":[1]}`,
+		`{"imageId":"\u0000"}`, `{}`, `[]`, `"x"`, `{"imageId":"a","imageId":5}`, ``} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		e := newEnv(t, storetest.OpenSQLite(t))
+		u := e.newUser()
+		for _, path := range []string{"/download/", "/download/video"} {
+			if r := e.bad("POST", path, u.Token, body); r.Status >= 500 || r.Status == 200 {
+				t.Fatalf("POST %s %q: %d %s", path, body, r.Status, r.Body)
+			}
+		}
+	})
+}
