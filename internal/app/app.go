@@ -104,6 +104,9 @@ func (a *App) build(ctx context.Context) error {
 		}
 	}
 	a.files = files.New(a.store, a.blobs, a.checker, a.log, files.Limits{})
+	if err := a.buildWatermarking(); err != nil {
+		return err
+	}
 	svc, err := a.buildAgent(ctx)
 	if err != nil {
 		return err

@@ -23,6 +23,9 @@ const (
 	Unsupported
 	Unavailable
 	Blocked // CSAM hit, 451
+	// Undecodable: the request is well-formed but the media it names cannot
+	// be processed (a stored video ffmpeg cannot decode), 422.
+	Undecodable
 )
 
 // Error is a client-facing error: Message is shown to the client, Code is

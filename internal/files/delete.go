@@ -51,7 +51,8 @@ func (s *Service) deleteFile(ctx context.Context, f store.File, extra ...string)
 // recording. Public copies are not the file's (store.File.Keys).
 func objectKeys(f store.File) []string {
 	keys := f.Keys()
-	for _, name := range []string{"thumb.jpg", "thumb.png", "blur.jpg", "blur.png"} {
+	for _, name := range []string{"thumb.jpg", "thumb.png", "blur.jpg", "blur.png",
+		"watermark.jpg", "watermark.png", "watermark.mp4"} {
 		keys = append(keys, blob.FileKey(f.UserID, f.ID, name))
 	}
 	return keys

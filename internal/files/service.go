@@ -72,7 +72,10 @@ type Service struct {
 	Moderation moderation.Checker // nil: every check is ErrCheckDown
 	Log        *slog.Logger
 	Limits     Limits
+	// Watermark marks downloads (nil: images unmarked, videos unavailable).
+	Watermark *Watermarking
 
+	marks       flights // one watermark run per file at a time
 	decodeSlots chan struct{}
 	uploadSlots chan struct{}
 	anonChecks  chan struct{}

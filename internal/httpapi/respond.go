@@ -31,6 +31,7 @@ var statusOf = map[apperr.Kind]int{
 	apperr.Unsupported:  http.StatusUnsupportedMediaType,
 	apperr.Unavailable:  http.StatusServiceUnavailable,
 	apperr.Blocked:      http.StatusUnavailableForLegalReasons,
+	apperr.Undecodable:  http.StatusUnprocessableEntity,
 }
 
 // classify turns any error into a client-facing *apperr.Error: store

@@ -94,6 +94,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /image/{imageId}", s.requireAuth(img.delete))
 	mux.HandleFunc("POST /image/check/{imageId}", s.optionalAuth(img.check))
 	mux.HandleFunc("GET /images/{imageIds}", img.list)
+	dl := downloadHandlers{s}
+	slash(mux, "POST /download/", s.requireAuth(dl.image))
+	mux.HandleFunc("POST /download/video", s.requireAuth(dl.video))
 
 	// Video and music tasks (§3.8): the same handlers for each kind.
 	vt, mt := newTaskHandlers(s, store.MediaVideo), newTaskHandlers(s, store.MediaAudio)

@@ -78,3 +78,10 @@ func (c *Converter) Images(files []store.File) []Image {
 type ImageList struct {
 	Images []Image `json:"images"`
 }
+
+// Download is the answer of POST /download and /download/video: a signed
+// URL of the original or of its watermarked copy.
+type Download struct {
+	URL         string `json:"url"`
+	Watermarked bool   `json:"watermarked"`
+}
