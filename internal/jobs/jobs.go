@@ -49,6 +49,12 @@ type Config struct {
 	Titles Titler // nil: titles stay provisional
 	Files  FilePurger
 	Log    *slog.Logger
+	// Mail sends the SendMail jobs and runs the daily sweep; nil: mail
+	// jobs complete without sending (logged once).
+	Mail Mailer
+	// MailRetryDelay, when set, replaces River's backoff between a
+	// mail's attempts (tests; zero in production).
+	MailRetryDelay time.Duration
 
 	VideoTimeout time.Duration // per video job attempt (30 min)
 	MusicTimeout time.Duration // per music job attempt (10 min)
@@ -144,6 +150,8 @@ func New(cfg Config) (*Jobs, error) {
 	river.AddWorker(ws, &titleWorker{j: j})
 	river.AddWorker(ws, &deleteFilesWorker{j: j})
 	river.AddWorker(ws, &reapWorker{j: j})
+	river.AddWorker(ws, &sendMailWorker{j: j})
+	river.AddWorker(ws, &dailyMailWorker{j: j})
 	rc := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			jobargs.QueueDefault: {MaxWorkers: 20},
@@ -152,7 +160,7 @@ func New(cfg Config) (*Jobs, error) {
 		Workers: ws,
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.ReapEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return jobargs.ReapSlots{}, nil },
-			&river.PeriodicJobOpts{ID: "reap_slots", RunOnStart: true})},
+			&river.PeriodicJobOpts{ID: "reap_slots", RunOnStart: true}), dailyMailJob()},
 		FetchPollInterval: cfg.PollInterval,
 		FetchCooldown:     min(cfg.PollInterval, fetchCooldown),
 		// River's own rescue of jobs stuck "running" (their process died)
