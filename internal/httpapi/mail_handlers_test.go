@@ -8,6 +8,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net"
+	"net/http"
 	netmail "net/mail"
 	"net/url"
 	"os"
@@ -147,7 +148,13 @@ func TestDailyMailThroughSMTP(t *testing.T) {
 		if expect(t, e.do("GET", "/user/profile", u.Token, nil), 200).json(t, &prof); !prof.IsOpenNotification {
 			t.Fatal("GET unsubscribed")
 		}
-		expect(t, e.do("POST", path, "", "List-Unsubscribe=One-Click"), 200)
+		req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader("List-Unsubscribe=One-Click"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if resp, err := e.client.Do(req); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("one-click POST: %v %v", resp, err)
+		} else {
+			resp.Body.Close()
+		}
 		if expect(t, e.do("GET", "/user/profile", u.Token, nil), 200).json(t, &prof); prof.IsOpenNotification {
 			t.Fatal("still subscribed after POST")
 		}

@@ -155,7 +155,7 @@ func TestDeletionMailsUseCapturedRecipients(t *testing.T) {
 			{Mail: "deletion_completed", UserID: gone, Event: "c:" + gone, To: "gone@example.com", Lang: "ko", Nickname: "Mina"},
 			{Mail: "deletion_scheduled", UserID: gone, Event: "s:" + gone, To: "gone@example.com", DeletionDate: &at},
 			{Mail: "deletion_reminder", UserID: gone, Event: "r:" + gone, To: "gone@example.com"}, // nothing scheduled: skipped
-			{Mail: "deletion_cancelled", UserID: gone, Event: "x:" + gone},                         // no profile, nothing captured
+			{Mail: "deletion_cancelled", UserID: gone, Event: "x:" + gone},                        // no profile, nothing captured
 		} {
 			if err := f.svc.Send(ctx, a); err != nil {
 				t.Fatalf("%s: %v", a.Mail, err)
