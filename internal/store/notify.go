@@ -42,9 +42,13 @@ const dailySweepPage = 500
 // an event already queued (an earlier sweep, the claim's schedule) is
 // skipped by River's uniqueness.
 func (s *Store) QueueDailyMails(ctx context.Context, t time.Time) (int, error) {
+	return s.queueDailyMails(ctx, t, dailySweepPage)
+}
+
+func (s *Store) queueDailyMails(ctx context.Context, t time.Time, page int) (int, error) {
 	queued, after := 0, ""
 	for {
-		n, last, err := s.queueDailyPage(ctx, t, after)
+		n, last, err := s.queueDailyPage(ctx, t, after, page)
 		if err != nil {
 			return queued, err
 		}
@@ -58,14 +62,14 @@ func (s *Store) QueueDailyMails(ctx context.Context, t time.Time) (int, error) {
 
 // queueDailyPage queues one page after the id after; last is the page's
 // final id, empty when the page was not full (the walk is over).
-func (s *Store) queueDailyPage(ctx context.Context, t time.Time, after string) (queued int, last string, err error) {
+func (s *Store) queueDailyPage(ctx context.Context, t time.Time, after string, page int) (queued int, last string, err error) {
 	err = s.inTx(ctx, func(c conn) error {
 		queued, last = 0, ""
 		rows, err := c.query(ctx, `SELECT id FROM profiles
 			WHERE id > ? AND plan = 'free' AND is_open_notification = TRUE AND credit < ?
 				AND (last_credit_issued_at IS NULL OR last_credit_issued_at <= ?)
 				AND email IS NOT NULL AND email <> ''
-			ORDER BY id LIMIT ?`, after, DailyRewardCredit, micros(t.Add(-DailyRewardInterval)), dailySweepPage)
+			ORDER BY id LIMIT ?`, after, DailyRewardCredit, micros(t.Add(-DailyRewardInterval)), page)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -82,7 +86,7 @@ func (s *Store) queueDailyPage(ctx context.Context, t time.Time, after string) (
 				queued++
 			}
 		}
-		if len(ids) == dailySweepPage {
+		if len(ids) == page {
 			last = ids[len(ids)-1]
 		}
 		return nil
