@@ -240,6 +240,28 @@ func TestMailRetriesATemporaryFailureAndSendsAnEventOnce(t *testing.T) {
 	})
 }
 
+// A 5xx is permanent: the job is cancelled after one attempt, not retried
+// for a day.
+func TestMailPermanentFailureCancelsTheJob(t *testing.T) {
+	t.Parallel()
+	nope := &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "rejected"}
+	ts := startSMTP(t, nope, nope)
+	forEachRawStore(t, func(t *testing.T, raw rawEnv) {
+		e := rewardEnv{raw}
+		u := e.newUser()
+		expect(t, e.do("GET", "/user/profile", u.Token, nil), 200)
+		expect(t, e.do("POST", "/mail/account-deletion?password="+mailPassword, "",
+			map[string]string{"userId": u.ID, "stage": "cancelled"}), 200)
+		waitFor(t, "the job to be cancelled", func() bool {
+			jobs, _ := mailJobs(t, e.store, u.ID)
+			return len(jobs) == 1 && jobs[0].State == "cancelled"
+		})
+		if jobs, _ := mailJobs(t, e.store, u.ID); jobs[0].Attempt != 1 {
+			t.Fatalf("%d attempts", jobs[0].Attempt)
+		}
+	}, withSMTP(ts))
+}
+
 // Without SMTP_URL the mails land in the outbox as .eml files.
 func TestMailOutboxWithoutSMTP(t *testing.T) {
 	t.Parallel()
