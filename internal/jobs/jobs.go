@@ -1,6 +1,6 @@
 // Package jobs runs the background work: River workers for media tasks,
-// thread titles and file clean-ups, the per-user-per-tool slot that keeps a
-// user's tasks of one kind running one at a time in creation order across
+// thread titles, file clean-ups and mail (with the daily sweep), the
+// per-user-per-tool slot that keeps a user's tasks of one kind running one at a time in creation order across
 // every worker process, and the periodic reaper that hands the task of a
 // dead worker to a new job. Jobs are inserted by the store, inside the
 // transactions that create their rows (internal/jobs/jobargs).
@@ -52,9 +52,6 @@ type Config struct {
 	// Mail sends the SendMail jobs and runs the daily sweep; nil: mail
 	// jobs complete without sending (logged once).
 	Mail Mailer
-	// MailRetryDelay, when set, replaces River's backoff between a
-	// mail's attempts (tests; zero in production).
-	MailRetryDelay time.Duration
 
 	VideoTimeout time.Duration // per video job attempt (30 min)
 	MusicTimeout time.Duration // per music job attempt (10 min)

@@ -60,16 +60,9 @@ type sendMailWorker struct {
 }
 
 // Timeout: one SMTP exchange (the sender has its own, shorter timeouts).
+// Retries use River's backoff: the first after about a second, the
+// last (12 attempts) about eleven hours after the first.
 func (w *sendMailWorker) Timeout(*river.Job[jobargs.SendMail]) time.Duration { return 2 * time.Minute }
-
-// NextRetry is River's backoff unless Config.MailRetryDelay sets a fixed
-// one (tests).
-func (w *sendMailWorker) NextRetry(*river.Job[jobargs.SendMail]) time.Time {
-	if d := w.j.cfg.MailRetryDelay; d > 0 {
-		return time.Now().Add(d)
-	}
-	return time.Time{}
-}
 
 // Work sends the mail. A temporary failure (network, 4xx) retries with
 // backoff; a permanent one (5xx, a mail that cannot be built) cancels the
