@@ -1,8 +1,8 @@
 // Package jobs runs the background work: River workers for media tasks,
 // thread titles, file clean-ups and mail (with the daily sweep), the
 // per-user-per-tool slot that keeps a user's tasks of one kind running one
-// at a time in creation order across every worker process, and the periodic reaper that hands the task of a
-// dead worker to a new job. Jobs are inserted by the store, inside the
+// at a time in creation order across every worker process, and the
+// periodic reaper that hands the task of a dead worker to a new job. Jobs are inserted by the store, inside the
 // transactions that create their rows (internal/jobs/jobargs).
 package jobs
 
