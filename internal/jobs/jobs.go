@@ -2,8 +2,9 @@
 // thread titles, file clean-ups and mail (with the daily sweep), the
 // per-user-per-tool slot that keeps a user's tasks of one kind running one
 // at a time in creation order across every worker process, and the
-// periodic reaper that hands the task of a dead worker to a new job. Jobs are inserted by the store, inside the
-// transactions that create their rows (internal/jobs/jobargs).
+// periodic reaper that hands the task of a dead worker to a new job. Jobs
+// are inserted by the store, inside the transactions that create their
+// rows (internal/jobs/jobargs).
 package jobs
 
 import (
