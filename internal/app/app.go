@@ -31,6 +31,7 @@ import (
 	"github.com/kira-art/kira/internal/httpapi"
 	"github.com/kira-art/kira/internal/jobs"
 	"github.com/kira-art/kira/internal/moderation"
+	"github.com/kira-art/kira/internal/notify"
 	"github.com/kira-art/kira/internal/publish"
 	"github.com/kira-art/kira/internal/realtime"
 	"github.com/kira-art/kira/internal/store"
@@ -56,6 +57,7 @@ type App struct {
 	agent    *agent.Service
 	titles   *agent.Titles
 	tasks    *tasks.Service
+	notify   *notify.Service // mail: jobs and the /mail routes
 	jobs     *jobs.Jobs
 	node     *realtime.Node        // the embedded Centrifuge node (nil with an external Centrifugo)
 	pusher   realtime.Publisher    // task status and title push
@@ -98,7 +100,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 func (a *App) build(ctx context.Context) error {
 	for _, step := range []func(context.Context) error{a.openStore, a.connectRedis, a.buildAuth, a.buildBlobs,
-		a.buildModeration, a.buildRealtime} {
+		a.buildModeration, a.buildRealtime, a.buildMail} {
 		if err := step(ctx); err != nil {
 			return err
 		}
@@ -118,7 +120,7 @@ func (a *App) build(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.api = httpapi.New(httpapi.Deps{Config: a.cfg, Logger: a.log, Store: a.store, Verifier: a.verifier,
 		DevKey: a.devKey, Blobs: a.blobs, Views: a.views, Registry: reg, Files: a.files,
-		Publish: a.publisher(), CMS: a.cmsClient(), Cache: a.cache, Agent: a.agent, Runs: svc.runs,
+		Publish: a.publisher(), CMS: a.cmsClient(), Cache: a.cache, Agent: a.agent, Runs: svc.runs, Notify: a.notify,
 		Ready:    append([]httpapi.ReadyCheck{{Name: "database", Check: a.store.Ping}}, a.ready...),
 		Realtime: a.realtimeHandler(), RealtimeTokens: a.realtimeTokens()})
 	if err := a.api.LoadFilterPresets(ctx); err != nil {

@@ -16,6 +16,11 @@ type MailConfig struct {
 	// AppURL is the web client's base, the target of the mails' buttons
 	// (KIRA_APP_URL, default https://kira.art).
 	AppURL string
+	// UnsubscribeSecret keys the signed unsubscribe links
+	// (MAIL_UNSUBSCRIBE_SECRET); empty = a random key kept in
+	// $KIRA_DATA_DIR/mail-unsubscribe.key, which is enough for one instance
+	// (several instances must share the secret).
+	UnsubscribeSecret string
 }
 
 // AccountsConfig configures scheduled account deletion and the third-party
@@ -64,7 +69,8 @@ type DownloadConfig struct {
 // downloads; it appends what is malformed to problems.
 func (c *Config) loadTrust(get func(key, def string) string, problems *[]string) {
 	c.Mail = MailConfig{SMTPURL: get("SMTP_URL", ""), From: get("MAIL_FROM", "Kira <no-reply@kira.art>"),
-		OutboxDir: get("MAIL_OUTBOX_DIR", ""), AppURL: trimSlash(get("KIRA_APP_URL", "https://kira.art"))}
+		OutboxDir: get("MAIL_OUTBOX_DIR", ""), AppURL: trimSlash(get("KIRA_APP_URL", "https://kira.art")),
+		UnsubscribeSecret: get("MAIL_UNSUBSCRIBE_SECRET", "")}
 	c.Accounts = AccountsConfig{StripeSecretKey: get("STRIPE_SECRET_KEY", ""), StripeAPIBase: trimSlash(get("STRIPE_API_BASE", "")),
 		SupabaseServiceRoleKey: get("SUPABASE_SERVICE_ROLE_KEY", "")}
 	c.Analytics = AnalyticsConfig{PostHogAPIKey: get("POSTHOG_API_KEY", ""), PostHogHost: trimSlash(get("POSTHOG_HOST", "https://us.i.posthog.com")),

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kira-art/kira/internal/config"
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/store/storetest"
 )
@@ -20,8 +21,9 @@ type rawEnv struct {
 	raw *sql.DB
 }
 
-// forEachRawStore runs fn on every configured database with a rawEnv.
-func forEachRawStore(t *testing.T, fn func(t *testing.T, e rawEnv)) {
+// forEachRawStore runs fn on every configured database with a rawEnv
+// (its server built with the configuration changes given).
+func forEachRawStore(t *testing.T, fn func(t *testing.T, e rawEnv), mutate ...func(*config.Config)) {
 	t.Helper()
 	backends := []string{"sqlite"}
 	if os.Getenv(storetest.EnvDatabaseURL) != "" {
@@ -54,7 +56,7 @@ func forEachRawStore(t *testing.T, fn func(t *testing.T, e rawEnv)) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { raw.Close() })
-			fn(t, rawEnv{env: newEnv(t, st), raw: raw})
+			fn(t, rawEnv{env: newEnv(t, st, mutate...), raw: raw})
 		})
 	}
 }

@@ -1,94 +1,75 @@
-package httpapi
+package httpapi_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
-	"io"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
+	"github.com/riverqueue/river/rivertype"
 
+	"github.com/kira-art/kira/internal/jobs/jobargs"
 	"github.com/kira-art/kira/internal/store"
-	"github.com/kira-art/kira/internal/view"
 )
 
-// recordingReminder remembers the claims it was told about.
-type recordingReminder struct {
-	mu    sync.Mutex
-	users []string
-	next  []time.Time
-	err   error
-}
-
-func (r *recordingReminder) DailyRewardClaimed(_ context.Context, userID string, next time.Time) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.users = append(r.users, userID)
-	r.next = append(r.next, next)
-	return r.err
-}
-
-func TestRewardReminderRunsAfterAGrantOnly(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "kira.db")
-	st, err := store.Open(ctx, "", path)
+// mailJobs are the SendMail jobs of user id with their arguments.
+func mailJobs(t *testing.T, st *store.Store, id string) ([]*rivertype.JobRow, []jobargs.SendMail) {
+	t.Helper()
+	rows, err := st.ListJobs(context.Background(), jobargs.SendMail{}.Kind(), 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
-
-	// A failing reminder must not undo or fail the grant.
-	rem := &recordingReminder{err: errors.New("mail queue down")}
-	h := rewardHandlers{s: New(Deps{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}), remind: rem}
-	id := uuid.NewString()
-	if _, _, err := st.EnsureProfile(ctx, id, "a@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	claim := func() view.DailyReward {
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest("POST", "/reward/daily", nil)
-		h.daily(rec, req.WithContext(context.WithValue(req.Context(), viewerKey{}, viewer{UserID: id})))
-		var v view.DailyReward
-		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &v) != nil {
-			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	var jobs []*rivertype.JobRow
+	var args []jobargs.SendMail
+	for _, r := range rows {
+		var a jobargs.SendMail
+		if err := json.Unmarshal(r.EncodedArgs, &a); err != nil {
+			t.Fatal(err)
 		}
-		return v
+		if a.UserID == id {
+			jobs, args = append(jobs, r), append(args, a)
+		}
 	}
-	if v := claim(); v.Eligible || len(rem.users) != 0 { // 30 sign-up credits
-		t.Fatalf("refusal: %+v, reminders %v", v, rem.users)
-	}
-	if _, err := raw.Exec("UPDATE profiles SET credit = 1, last_credit_issued_at = ? WHERE id = ?",
-		time.Now().Add(-25*time.Hour).UnixMicro(), id); err != nil {
-		t.Fatal(err)
-	}
-	v := claim()
-	if !v.Eligible || len(rem.users) != 1 || rem.users[0] != id || v.NextEligibleAt == nil || *v.NextEligibleAt != view.Time(rem.next[0]) {
-		t.Fatalf("grant: %+v, reminders %v %v", v, rem.users, rem.next)
-	}
-	if v := claim(); v.Eligible || len(rem.users) != 1 {
-		t.Fatalf("second claim: %+v, reminders %v", v, rem.users)
-	}
+	return jobs, args
 }
 
-func TestDefaultRewardReminderIsANoOp(t *testing.T) {
+// A granted claim schedules the reminder for nextEligibleAt in its own
+// transaction; a refusal, or an opted-out user, schedules nothing.
+func TestRewardClaimSchedulesTheReminder(t *testing.T) {
 	t.Parallel()
-	if err := New(Deps{}).rewardReminder().DailyRewardClaimed(context.Background(), "u", time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	forEachRewardStore(t, func(t *testing.T, e rewardEnv) {
+		u := e.newUser()
+		expect(t, e.do("GET", "/user/profile", u.Token, nil), 200) // lazy sign-up: 30 credits
+		var b rewardBody
+		expect(t, e.do("POST", "/reward/daily", u.Token, nil), 200).json(t, &b)
+		if jobs, _ := mailJobs(t, e.store, u.ID); b.Eligible || len(jobs) != 0 {
+			t.Fatalf("refusal %+v scheduled %d mails", b, len(jobs))
+		}
+		e.setCredit(u, "free", 1, time.Now().Add(-25*time.Hour))
+		expect(t, e.do("POST", "/reward/daily", u.Token, nil), 200).json(t, &b)
+		jobs, args := mailJobs(t, e.store, u.ID)
+		if !b.Eligible || b.NextEligibleAt == nil || len(jobs) != 1 {
+			t.Fatalf("grant %+v, %d mails", b, len(jobs))
+		}
+		next := *b.NextEligibleAt
+		if args[0].Mail != "daily_reward" || args[0].Event != store.DailyMailEvent(u.ID, next) ||
+			jobs[0].State != rivertype.JobStateScheduled || jobs[0].ScheduledAt.Sub(next).Abs() > time.Millisecond {
+			t.Fatalf("job %+v %s at %v, want scheduled at %v", args[0], jobs[0].State, jobs[0].ScheduledAt, next)
+		}
+		expect(t, e.do("POST", "/reward/daily", u.Token, nil), 200).json(t, &b)
+		if jobs, _ := mailJobs(t, e.store, u.ID); b.Eligible || len(jobs) != 1 {
+			t.Fatalf("second claim %+v, %d mails", b, len(jobs))
+		}
+
+		off := e.newUser()
+		expect(t, e.do("GET", "/user/profile", off.Token, nil), 200)
+		if err := e.store.SetNotification(context.Background(), off.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		e.setCredit(off, "free", 1, time.Now().Add(-25*time.Hour))
+		expect(t, e.do("POST", "/reward/daily", off.Token, nil), 200).json(t, &b)
+		if jobs, _ := mailJobs(t, e.store, off.ID); !b.Eligible || len(jobs) != 0 {
+			t.Fatalf("opted out: %+v, %d mails", b, len(jobs))
+		}
+	})
 }

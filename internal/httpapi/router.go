@@ -118,10 +118,14 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /filter/like/{filterId}", s.requireAuth(fp.unlike))
 	mux.HandleFunc("GET /filter/liked", s.requireAuth(fp.liked))
 
-	// Reward, support (§3.9); CMS proxy and sitemap (§3.10).
-	rd := rewardHandlers{s: s, remind: s.rewardReminder()}
-	mux.HandleFunc("POST /reward/daily", s.requireAuth(rd.daily))
+	// Reward, support, mail (§3.9); CMS proxy and sitemap (§3.10).
+	mux.HandleFunc("POST /reward/daily", s.requireAuth(rewardHandlers{s}.daily))
 	mux.HandleFunc("GET /support/hash", s.requireAuth(supportHandlers{s}.hash))
+	ml := mailHandlers{s}
+	mux.HandleFunc("POST /mail/daily", s.requirePassword(ml.daily))
+	mux.HandleFunc("POST /mail/account-deletion", s.requirePassword(ml.accountDeletion))
+	mux.HandleFunc("GET /mail/unsubscribe", ml.unsubscribeForm) // the signed token is the auth
+	mux.HandleFunc("POST /mail/unsubscribe", ml.unsubscribe)
 	op := s.newCMSHandlers()
 	mux.HandleFunc("GET /op/announcement", op.announcement)
 	mux.HandleFunc("GET /op/homecards/v2", op.homeCards)

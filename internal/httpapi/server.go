@@ -17,6 +17,7 @@ import (
 	"github.com/kira-art/kira/internal/config"
 	"github.com/kira-art/kira/internal/files"
 	"github.com/kira-art/kira/internal/hotcache"
+	"github.com/kira-art/kira/internal/notify"
 	"github.com/kira-art/kira/internal/publish"
 	"github.com/kira-art/kira/internal/runs"
 	"github.com/kira-art/kira/internal/store"
@@ -50,6 +51,7 @@ type Deps struct {
 	Views    *view.Converter      // renders store rows as API shapes; nil = one signing with Blobs
 	Files    *files.Service       // uploads, images, derivatives, deletion, CSAM checks (required)
 	Cache    hotcache.Invalidator // carries hot-read cache invalidations (Redis across instances); nil = this process only
+	Notify   *notify.Service      // the /mail routes (daily sweep, deletion mails, unsubscribe); nil = 503
 	Ready    []ReadyCheck
 	// Realtime is the embedded Centrifuge node's websocket handler (nil
 	// with an external Centrifugo); RealtimeTokens mints that Centrifugo's

@@ -1,9 +1,10 @@
 // Package jobs runs the background work: River workers for media tasks,
-// thread titles and file clean-ups, the per-user-per-tool slot that keeps a
-// user's tasks of one kind running one at a time in creation order across
-// every worker process, and the periodic reaper that hands the task of a
-// dead worker to a new job. Jobs are inserted by the store, inside the
-// transactions that create their rows (internal/jobs/jobargs).
+// thread titles, file clean-ups and mail (with the daily sweep), the
+// per-user-per-tool slot that keeps a user's tasks of one kind running one
+// at a time in creation order across every worker process, and the
+// periodic reaper that hands the task of a dead worker to a new job. Jobs
+// are inserted by the store, inside the transactions that create their
+// rows (internal/jobs/jobargs).
 package jobs
 
 import (
@@ -55,6 +56,9 @@ type Config struct {
 	// RetryDelay, when set, replaces River's backoff for failed external
 	// cleanups (tests retry at once).
 	RetryDelay time.Duration
+	// Mail sends the SendMail jobs and runs the daily sweep; nil: mail
+	// jobs complete without sending (logged once).
+	Mail Mailer
 
 	VideoTimeout time.Duration // per video job attempt (30 min)
 	MusicTimeout time.Duration // per music job attempt (10 min)
@@ -151,6 +155,8 @@ func New(cfg Config) (*Jobs, error) {
 	river.AddWorker(ws, &deleteFilesWorker{j: j})
 	river.AddWorker(ws, &reapWorker{j: j})
 	river.AddWorker(ws, &cleanupWorker{j: j})
+	river.AddWorker(ws, &sendMailWorker{j: j})
+	river.AddWorker(ws, &dailyMailWorker{j: j})
 	rc := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			jobargs.QueueDefault: {MaxWorkers: 20},
@@ -159,7 +165,7 @@ func New(cfg Config) (*Jobs, error) {
 		Workers: ws,
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.ReapEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return jobargs.ReapSlots{}, nil },
-			&river.PeriodicJobOpts{ID: "reap_slots", RunOnStart: true})},
+			&river.PeriodicJobOpts{ID: "reap_slots", RunOnStart: true}), dailyMailJob()},
 		FetchPollInterval: cfg.PollInterval,
 		FetchCooldown:     min(cfg.PollInterval, fetchCooldown),
 		// River's own rescue of jobs stuck "running" (their process died)

@@ -42,7 +42,8 @@ const maxClaimAttempts = 8
 // rules allow it. The grant is one conditional UPDATE that re-checks the
 // rules and the balance it read, so of concurrent claims exactly one wins;
 // the ledger row (key daily:<user>:<UTC date>, delta = what was added)
-// commits in the same transaction. ErrNotFound for an unknown user.
+// commits in the same transaction, and so does the reminder mail due at
+// nextEligibleAt for an opted-in user with an email. ErrNotFound for an unknown user.
 func (s *Store) ClaimDailyReward(ctx context.Context, userID string) (DailyReward, error) {
 	for range maxClaimAttempts {
 		out, retry, err := s.tryClaim(ctx, userID)
@@ -55,11 +56,12 @@ func (s *Store) ClaimDailyReward(ctx context.Context, userID string) (DailyRewar
 
 func (s *Store) tryClaim(ctx context.Context, userID string) (out DailyReward, retry bool, err error) {
 	err = s.inTx(ctx, func(c conn) error {
-		var plan string
+		var plan, email string
 		var credit int
 		var issued *int64
-		err := c.row(ctx, "SELECT plan, credit, last_credit_issued_at FROM profiles WHERE id = ?", userID).
-			Scan(&plan, &credit, &issued)
+		var notify bool
+		err := c.row(ctx, `SELECT plan, credit, last_credit_issued_at, is_open_notification, COALESCE(email, '')
+			FROM profiles WHERE id = ?`, userID).Scan(&plan, &credit, &issued, &notify, &email)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -90,6 +92,13 @@ func (s *Store) tryClaim(ctx context.Context, userID string) (out DailyReward, r
 			return errAlreadyClaimed
 		}
 		next := t.Add(DailyRewardInterval)
+		if notify && email != "" {
+			// Tomorrow's "your credits are ready" mail commits with the claim;
+			// the mail re-checks opt-in and eligibility when it runs.
+			if _, err := enqueueAt(ctx, c, dailyMail(userID, next), next); err != nil {
+				return err
+			}
+		}
 		out = DailyReward{Eligible: true, Credit: DailyRewardCredit, NextEligibleAt: &next}
 		return nil
 	})
