@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -192,4 +193,27 @@ func TestScrubQuery(t *testing.T) {
 			t.Errorf("scrubQuery(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// FuzzScrubQuery: whatever the query, the scrubbed one parses and every
+// secret-looking parameter in it says [Filtered].
+func FuzzScrubQuery(f *testing.F) {
+	for _, s := range []string{"password=x", "a=1&token=2", "%zz", "Sig=a;b", "key=&key=x", "x=1&x=2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		out := scrubQuery(raw)
+		if out == "[Filtered]" {
+			return
+		}
+		q, err := url.ParseQuery(out)
+		if err != nil {
+			t.Fatalf("scrubQuery(%q) = %q does not parse: %v", raw, out, err)
+		}
+		for k, vs := range q {
+			if secretParam(k) && (len(vs) != 1 || vs[0] != "[Filtered]") {
+				t.Fatalf("scrubQuery(%q) kept %s=%v", raw, k, vs)
+			}
+		}
+	})
 }
