@@ -66,6 +66,8 @@ type App struct {
 	http     *http.Server
 	listener net.Listener
 	stops    []func(context.Context) error // in start order; run in reverse
+
+	telemetry telemetry // Sentry and PostHog (telemetry.go)
 }
 
 // Option changes what New builds.
@@ -100,7 +102,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 func (a *App) build(ctx context.Context) error {
 	for _, step := range []func(context.Context) error{a.openStore, a.connectRedis, a.buildAuth, a.buildBlobs,
-		a.buildModeration, a.buildRealtime, a.buildMail} {
+		a.buildModeration, a.buildRealtime, a.buildMail, a.buildTelemetry} {
 		if err := step(ctx); err != nil {
 			return err
 		}
@@ -118,11 +120,13 @@ func (a *App) build(ctx context.Context) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(a.telemetry.collectors...)
 	a.api = httpapi.New(httpapi.Deps{Config: a.cfg, Logger: a.log, Store: a.store, Verifier: a.verifier,
 		DevKey: a.devKey, Blobs: a.blobs, Views: a.views, Registry: reg, Files: a.files,
 		Publish: a.publisher(), CMS: a.cmsClient(), Cache: a.cache, Agent: a.agent, Runs: svc.runs, Notify: a.notify,
 		Ready:    append([]httpapi.ReadyCheck{{Name: "database", Check: a.store.Ping}}, a.ready...),
-		Realtime: a.realtimeHandler(), RealtimeTokens: a.realtimeTokens()})
+		Realtime: a.realtimeHandler(), RealtimeTokens: a.realtimeTokens(),
+		Errors: a.telemetry.errors, Events: a.telemetry.events})
 	if err := a.api.LoadFilterPresets(ctx); err != nil {
 		return err
 	}

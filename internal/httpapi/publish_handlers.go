@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"regexp"
 
+	"github.com/kira-art/kira/internal/analytics"
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/hotcache"
 	"github.com/kira-art/kira/internal/store"
@@ -78,6 +79,7 @@ func (h publishHandlers) respond(w http.ResponseWriter, r *http.Request, f store
 		return
 	}
 	h.s.invalidate(r.Context(), hotcache.TopicFeed)
+	h.s.Events.Capture(f.UserID, analytics.FeedPublished, map[string]any{"feed_id": f.ID, "media_kind": f.MediaKind, "public": f.Public})
 	v, err := h.s.renderFeed(r.Context(), f.ID, userID(r))
 	if err != nil {
 		h.s.writeError(w, r, err)

@@ -65,6 +65,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "err", err,
 			"request_id", middleware.RequestIDFrom(r.Context()), "path", r.URL.Path)
+		s.Errors.CaptureError(r, status, err) // nil-safe: off without SENTRY_DSN
 	}
 	body := map[string]string{"message": e.Message}
 	if status == http.StatusInternalServerError {

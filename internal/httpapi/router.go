@@ -148,6 +148,7 @@ func (s *Server) Handler() http.Handler {
 		middleware.RequestID,
 		middleware.AccessLog(s.log),
 		middleware.Recover(s.log),
+		middleware.CaptureErrors(s.Errors), // nothing at all without SENTRY_DSN
 		middleware.CORS(middleware.CORSConfig{AllowAnyOrigin: s.Config.Dev(), Origins: s.Config.AllowedOrigins()}),
 		middleware.BodyReadTimeout(middleware.JSONBodyTimeout, middleware.UploadBodyTimeout, "/upload"),
 		middleware.BodyLimit(s.Config.MaxBodyBytes, "/upload"),

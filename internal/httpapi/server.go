@@ -11,12 +11,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kira-art/kira/internal/agent"
+	"github.com/kira-art/kira/internal/analytics"
 	"github.com/kira-art/kira/internal/auth"
 	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/cms"
 	"github.com/kira-art/kira/internal/config"
 	"github.com/kira-art/kira/internal/files"
 	"github.com/kira-art/kira/internal/hotcache"
+	"github.com/kira-art/kira/internal/httpapi/middleware"
 	"github.com/kira-art/kira/internal/notify"
 	"github.com/kira-art/kira/internal/publish"
 	"github.com/kira-art/kira/internal/runs"
@@ -58,6 +60,10 @@ type Deps struct {
 	// connection tokens (nil in embedded mode).
 	Realtime       http.Handler
 	RealtimeTokens TokenMinter
+	// Errors reports 5xx and panics to Sentry (nil = off); Events captures
+	// product events (nil = none).
+	Errors *middleware.ErrorReporter
+	Events analytics.Events
 }
 
 // Server holds the dependencies shared by every handler group.
@@ -80,6 +86,7 @@ func New(d Deps) *Server {
 	if d.Cache == nil {
 		d.Cache = hotcache.NewMemory()
 	}
+	d.Events = analytics.Or(d.Events)
 	s := &Server{Deps: d, log: d.Logger}
 	hot, err := s.buildHotReads(d.Cache)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kira-art/kira/internal/analytics"
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/uimsg"
@@ -74,6 +75,7 @@ func (h threadHandlers) create(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
+	h.s.Events.Capture(t.UserID, analytics.ThreadCreated, map[string]any{"thread_id": t.ID})
 	writeJSON(w, http.StatusOK, h.s.Views.NewThread(t))
 }
 

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/kira-art/kira/internal/analytics"
 	"github.com/kira-art/kira/internal/files"
 	"github.com/kira-art/kira/internal/media"
 	"github.com/kira-art/kira/internal/realtime"
@@ -28,7 +29,8 @@ const (
 	MusicCost = 25
 )
 
-// Deps are what the service works with. Publisher may be nil (no push).
+// Deps are what the service works with. Publisher may be nil (no push),
+// and Events (product events: video_completed, music_completed) too.
 type Deps struct {
 	Store     *store.Store
 	Files     *files.Service
@@ -37,13 +39,17 @@ type Deps struct {
 	Music     media.MusicProvider
 	Publisher realtime.Publisher
 	Log       *slog.Logger
+	Events    analytics.Events
 }
 
 // Service runs tasks.
 type Service struct{ d Deps }
 
 // New builds the service.
-func New(d Deps) *Service { return &Service{d: d} }
+func New(d Deps) *Service {
+	d.Events = analytics.Or(d.Events)
+	return &Service{d: d}
+}
 
 // Run works task id. It returns nil when the task reached a final or
 // waiting status (or was already there), and an error only when the job
@@ -138,6 +144,7 @@ func (s *Service) work(ctx context.Context, t store.MediaTask, lastAttempt bool)
 		done, err = s.d.Store.CompleteTask(ctx, t.ID, res)
 		if err == nil {
 			s.publish(ctx, done)
+			s.completedEvent(done)
 			return nil
 		}
 		s.d.Files.Discard(context.WithoutCancel(ctx), staged...)
@@ -260,4 +267,14 @@ func (s *Service) publish(ctx context.Context, t store.MediaTask) {
 	if err != nil {
 		s.d.Log.Warn("publish task status", "task_id", t.ID, "status", t.Status, "err", err)
 	}
+}
+
+// completedEvent captures video_completed or music_completed for the
+// task's owner (only enqueued: PostHog is never waited on).
+func (s *Service) completedEvent(t store.MediaTask) {
+	name := analytics.MusicCompleted
+	if t.Kind == store.MediaVideo {
+		name = analytics.VideoCompleted
+	}
+	s.d.Events.Capture(t.UserID, name, map[string]any{"task_id": t.ID, "provider": t.Provider})
 }

@@ -7,6 +7,7 @@
 //		middleware.RequestID,          // everything below may log the id
 //		middleware.AccessLog(logger),  // installs the per-request holder; sees Recover's 500
 //		middleware.Recover(logger),
+//		middleware.CaptureErrors(reporter), // Sentry: sees a panic before Recover; nothing when off
 //		middleware.CORS(corsCfg),      // also answers preflights, so they never reach the router
 //		middleware.BodyReadTimeout(middleware.JSONBodyTimeout, middleware.UploadBodyTimeout, "/upload"),
 //		middleware.BodyLimit(limit, "/upload"),

@@ -27,6 +27,9 @@ type reqState struct {
 	mu      sync.Mutex // handlers may spawn goroutines (e.g. SSE) that touch these
 	userID  string
 	pattern string
+	// reported is set when the error mapper sent the request's failure to
+	// Sentry, so CaptureErrors does not report its 5xx a second time.
+	reported bool
 }
 
 type stateKey struct{}
