@@ -23,6 +23,12 @@ type rawEnv struct {
 // forEachRawStore runs fn on every configured database with a rawEnv.
 func forEachRawStore(t *testing.T, fn func(t *testing.T, e rawEnv)) {
 	t.Helper()
+	forEachRawStoreWith(t, func(t *testing.T, st *store.Store) *env { return newEnv(t, st) }, fn)
+}
+
+// forEachRawStoreWith is forEachRawStore with the env built by build.
+func forEachRawStoreWith(t *testing.T, build func(t *testing.T, st *store.Store) *env, fn func(t *testing.T, e rawEnv)) {
+	t.Helper()
 	backends := []string{"sqlite"}
 	if os.Getenv(storetest.EnvDatabaseURL) != "" {
 		backends = append(backends, "postgres")
@@ -54,7 +60,7 @@ func forEachRawStore(t *testing.T, fn func(t *testing.T, e rawEnv)) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { raw.Close() })
-			fn(t, rawEnv{env: newEnv(t, st), raw: raw})
+			fn(t, rawEnv{env: build(t, st), raw: raw})
 		})
 	}
 }
