@@ -14,7 +14,7 @@ import (
 // SQLite and Postgres spell differently). updated_at is left alone: a
 // flag is not activity, and the thread list is ordered by it.
 func (s *Store) AddThreadFlag(ctx context.Context, threadID, flag string) error {
-	for range 5 {
+	for range 10 {
 		var done bool
 		err := s.inTx(ctx, func(c conn) error {
 			var raw string
