@@ -85,7 +85,11 @@ func permanent(err error) bool {
 // firstUserMessage reads the thread's first user message; ok is false when
 // the thread has none (it was deleted before the job ran).
 func (t *Titles) firstUserMessage(ctx context.Context, threadID string) (ownedMessage, bool, error) {
-	rows, err := t.store.ListMessages(ctx, threadID)
+	return firstUserMessage(ctx, t.store, threadID)
+}
+
+func firstUserMessage(ctx context.Context, st *store.Store, threadID string) (ownedMessage, bool, error) {
+	rows, err := st.ListMessages(ctx, threadID)
 	if err != nil {
 		return ownedMessage{}, false, err
 	}

@@ -83,7 +83,8 @@ type options struct {
 // schema of their own). The caller keeps ownership: Stop does not close it.
 func WithStore(st *store.Store) Option { return func(o *options) { o.store = st } }
 
-// WithModeration replaces the local moderation checker.
+// WithModeration replaces the moderation checker MODERATION_PROVIDER would
+// build.
 func WithModeration(c moderation.Checker) Option { return func(o *options) { o.moderation = c } }
 
 // New opens the database (applying migrations) and builds every component
@@ -191,7 +192,19 @@ func (a *App) buildModeration(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("moderation lists: %w", err)
 	}
-	a.checker = moderation.NewLocal(lists, moderation.DefaultMaxDistance)
+	local := moderation.NewLocal(lists, moderation.DefaultMaxDistance)
+	a.checker = local
+	if mc := a.cfg.Moderation; mc.Provider == "openai" {
+		// The block lists stay first: a listed image never reaches the
+		// provider, and a provider outage cannot unblock it (Combined).
+		remote, err := moderation.NewHTTP(moderation.HTTPConfig{BaseURL: mc.BaseURL, APIKey: mc.APIKey, Model: mc.Model,
+			CSAMThreshold: mc.CSAMThreshold, Timeout: mc.Timeout})
+		if err != nil {
+			return err
+		}
+		a.checker = moderation.NewCombined(local, remote)
+		a.log.Info("moderation: block lists + provider", "base_url", mc.BaseURL, "model", mc.Model)
+	}
 	return nil
 }
 
@@ -200,6 +213,12 @@ func (a *App) buildModeration(context.Context) error {
 func (a *App) publisher() *publish.Service {
 	return &publish.Service{Store: a.store, Blobs: a.blobs, Files: a.files, Checker: a.checker, Embedder: embed.NewLocal(),
 		Index: embed.NewStoreIndex(a.store), Log: a.log}
+}
+
+// threadModeration is the moderate_thread job's check of new threads' first
+// messages, with the same checker as avatars and posts.
+func (a *App) threadModeration() *agent.ThreadModeration {
+	return agent.NewThreadModeration(a.store, a.files, a.checker, a.log)
 }
 
 // cmsClient serves content files by default, the upstream at CMS_URL when

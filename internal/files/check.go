@@ -46,28 +46,41 @@ func (s *Service) CheckID(ctx context.Context, id string, anonymous bool) error 
 // pass. An image with no stored bytes left (neither original nor
 // thumbnail) passes: there is nothing that could be shown.
 func (s *Service) Check(ctx context.Context, f store.File) error {
-	if f.Moderation != "" {
-		return nil
+	_, err := s.Verdict(ctx, f)
+	return err
+}
+
+// Verdict is Check that also says what passed: a stored verdict answers
+// without decoding (ModerationNSFW is an NSFW verdict), a fresh one is
+// stored. A CSAM hit is a CSAM verdict with ErrCSAMBlocked (the file is
+// deleted); errors are Check's.
+func (s *Service) Verdict(ctx context.Context, f store.File) (moderation.Verdict, error) {
+	switch f.Moderation {
+	case "":
+	case store.ModerationNSFW:
+		return moderation.Verdict{NSFW: true, Reasons: []string{"stored verdict: nsfw"}}, nil
+	default:
+		return moderation.Verdict{}, nil
 	}
 	if s.Moderation == nil {
-		return ErrCheckDown
+		return moderation.Verdict{}, ErrCheckDown
 	}
 	img, err := s.checkable(ctx, f)
 	if errors.Is(err, blob.ErrNotFound) {
 		s.Log.WarnContext(ctx, "image has no stored bytes to check", "file_id", f.ID)
-		return nil
+		return moderation.Verdict{}, nil
 	} else if err != nil {
-		return checkDown(fmt.Errorf("decode %s: %w", f.ID, err))
+		return moderation.Verdict{}, checkDown(fmt.Errorf("decode %s: %w", f.ID, err))
 	}
 	v, err := s.Moderation.CheckImage(ctx, img)
 	if err != nil {
-		return checkDown(fmt.Errorf("check %s: %w", f.ID, err))
+		return moderation.Verdict{}, checkDown(fmt.Errorf("check %s: %w", f.ID, err))
 	}
 	if v.CSAM {
-		return s.blockCSAM(ctx, f, v)
+		return v, s.blockCSAM(ctx, f, v)
 	}
 	s.recordVerdict(ctx, f, v)
-	return nil
+	return v, nil
 }
 
 // checkable decodes what is checked: the original upright (as users see

@@ -41,6 +41,13 @@ type server struct{ URL string }
 
 func newEnv(t *testing.T, st *store.Store, mutate ...func(*config.Config)) *env {
 	t.Helper()
+	return newAppEnv(t, st, []app.Option{app.WithModeration(testModeration)}, mutate...)
+}
+
+// newAppEnv is newEnv with the app options given instead of the test
+// checker (the moderation tests wire the checker MODERATION_* builds).
+func newAppEnv(t *testing.T, st *store.Store, opts []app.Option, mutate ...func(*config.Config)) *env {
+	t.Helper()
 	dir := t.TempDir()
 	key, err := auth.LoadOrCreateDevKey(dir) // the same file the app then loads
 	if err != nil {
@@ -56,7 +63,7 @@ func newEnv(t *testing.T, st *store.Store, mutate ...func(*config.Config)) *env 
 		m(&cfg)
 	}
 	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)),
-		app.WithStore(st), app.WithModeration(testModeration))
+		append([]app.Option{app.WithStore(st)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

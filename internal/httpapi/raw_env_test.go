@@ -25,6 +25,12 @@ type rawEnv struct {
 // (its server built with the configuration changes given).
 func forEachRawStore(t *testing.T, fn func(t *testing.T, e rawEnv), mutate ...func(*config.Config)) {
 	t.Helper()
+	forEachRawStoreWith(t, func(t *testing.T, st *store.Store) *env { return newEnv(t, st, mutate...) }, fn)
+}
+
+// forEachRawStoreWith is forEachRawStore with the env built by build.
+func forEachRawStoreWith(t *testing.T, build func(t *testing.T, st *store.Store) *env, fn func(t *testing.T, e rawEnv)) {
+	t.Helper()
 	backends := []string{"sqlite"}
 	if os.Getenv(storetest.EnvDatabaseURL) != "" {
 		backends = append(backends, "postgres")
@@ -56,7 +62,7 @@ func forEachRawStore(t *testing.T, fn func(t *testing.T, e rawEnv), mutate ...fu
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { raw.Close() })
-			fn(t, rawEnv{env: newEnv(t, st, mutate...), raw: raw})
+			fn(t, rawEnv{env: build(t, st), raw: raw})
 		})
 	}
 }

@@ -60,6 +60,9 @@ type Config struct {
 	// jobs complete without sending (logged once).
 	Mail Mailer
 
+	// Moderation checks new threads' first messages (nil: unchecked).
+	Moderation ThreadModerator
+
 	VideoTimeout time.Duration // per video job attempt (30 min)
 	MusicTimeout time.Duration // per music job attempt (10 min)
 	// SlotLease is how long a task's slot outlives a worker that stopped
@@ -152,6 +155,7 @@ func New(cfg Config) (*Jobs, error) {
 	river.AddWorker(ws, &mediaWorker[jobargs.VideoTask]{j: j, kind: store.MediaVideo, timeout: cfg.VideoTimeout, cap: cfg.VideoConcurrency})
 	river.AddWorker(ws, &mediaWorker[jobargs.MusicTask]{j: j, kind: store.MediaAudio, timeout: cfg.MusicTimeout, cap: cfg.MusicConcurrency})
 	river.AddWorker(ws, &titleWorker{j: j})
+	river.AddWorker(ws, &moderateWorker{j: j})
 	river.AddWorker(ws, &deleteFilesWorker{j: j})
 	river.AddWorker(ws, &reapWorker{j: j})
 	river.AddWorker(ws, &cleanupWorker{j: j})

@@ -44,7 +44,8 @@ func scanThread(row interface{ Scan(...any) error }) (Thread, error) {
 }
 
 // CreateThread inserts a thread and its first message in one transaction,
-// with the job that replaces a provisional title by a model-written one.
+// with the job that replaces a provisional title by a model-written one and
+// the one that moderates the first message.
 // An id that already exists is ErrConflict.
 func (s *Store) CreateThread(ctx context.Context, t Thread, first Message) (Thread, error) {
 	ts := now()
@@ -60,6 +61,11 @@ func (s *Store) CreateThread(ctx context.Context, t Thread, first Message) (Thre
 		}
 		first.ThreadID, first.UserID = t.ID, t.UserID
 		if err := insertMessage(ctx, c, first, ts); err != nil {
+			return err
+		}
+		// The first message is moderated in the background, so creating a
+		// thread never waits on the moderation provider.
+		if _, err := enqueue(ctx, c, jobargs.ModerateThread{ThreadID: t.ID}); err != nil {
 			return err
 		}
 		if t.TitleSource != "provisional" {
