@@ -49,6 +49,10 @@ type Config struct {
 	Titles Titler // nil: titles stay provisional
 	Files  FilePurger
 	Log    *slog.Logger
+	// Accounts runs scheduled account deletions and Blobs removes a
+	// deleted account's objects; nil fails (and retries) those jobs.
+	Accounts AccountDeleter
+	Blobs    PrefixDeleter
 
 	VideoTimeout time.Duration // per video job attempt (30 min)
 	MusicTimeout time.Duration // per music job attempt (10 min)
@@ -144,6 +148,8 @@ func New(cfg Config) (*Jobs, error) {
 	river.AddWorker(ws, &titleWorker{j: j})
 	river.AddWorker(ws, &deleteFilesWorker{j: j})
 	river.AddWorker(ws, &reapWorker{j: j})
+	river.AddWorker(ws, &deleteAccountWorker{j: j})
+	river.AddWorker(ws, &deleteBlobPrefixWorker{j: j})
 	rc := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			jobargs.QueueDefault: {MaxWorkers: 20},

@@ -148,3 +148,10 @@ func cancelWaitingJob(ctx context.Context, c conn, id int64) error {
 	}
 	return cancelJob(ctx, c, id)
 }
+
+// RunningThreads lists userID's threads with a running agent run, so a
+// hard delete can stop them before their rows go.
+func (s *Store) RunningThreads(ctx context.Context, userID string) ([]string, error) {
+	return queryStrings(ctx, s.reader(), `SELECT r.thread_id FROM agent_runs r JOIN threads t ON t.id = r.thread_id
+		WHERE t.user_id = ? AND r.status = 'running'`, userID)
+}
