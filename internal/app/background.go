@@ -88,6 +88,7 @@ func (a *App) buildTasks(context.Context) error {
 	a.tasks = tasks.New(tasks.Deps{Store: a.store, Files: a.files, Views: a.views, Video: video, Music: music,
 		Publisher: a.pusher, Log: a.log})
 	a.jobs, err = jobs.New(jobs.Config{Store: a.store, Tasks: a.tasks, Titles: a.titles, Files: a.files, Log: a.log,
+		Accounts: a.accountService(), Blobs: a.blobs,
 		VideoTimeout: mc.VideoTimeout, MusicTimeout: mc.MusicTimeout, SlotLease: mc.SlotLease,
 		VideoConcurrency: mc.VideoConcurrency, MusicConcurrency: mc.MusicConcurrency})
 	return err

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kira-art/kira/internal/config"
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/store/storetest"
 )
@@ -22,6 +23,12 @@ type rawEnv struct {
 
 // forEachRawStore runs fn on every configured database with a rawEnv.
 func forEachRawStore(t *testing.T, fn func(t *testing.T, e rawEnv)) {
+	t.Helper()
+	forEachRawStoreWith(t, nil, fn)
+}
+
+// forEachRawStoreWith is forEachRawStore with a configuration change.
+func forEachRawStoreWith(t *testing.T, mutate func(*config.Config), fn func(t *testing.T, e rawEnv)) {
 	t.Helper()
 	backends := []string{"sqlite"}
 	if os.Getenv(storetest.EnvDatabaseURL) != "" {
@@ -54,7 +61,11 @@ func forEachRawStore(t *testing.T, fn func(t *testing.T, e rawEnv)) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { raw.Close() })
-			fn(t, rawEnv{env: newEnv(t, st), raw: raw})
+			var mutators []func(*config.Config)
+			if mutate != nil {
+				mutators = append(mutators, mutate)
+			}
+			fn(t, rawEnv{env: newEnv(t, st, mutators...), raw: raw})
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kira-art/kira/internal/accounts"
 	"github.com/kira-art/kira/internal/agent"
 	"github.com/kira-art/kira/internal/auth"
 	"github.com/kira-art/kira/internal/blob"
@@ -49,6 +50,7 @@ type Deps struct {
 	CMS      *cms.Client          // CMS proxy (content files or the upstream at CMS_URL)
 	Views    *view.Converter      // renders store rows as API shapes; nil = one signing with Blobs
 	Files    *files.Service       // uploads, images, derivatives, deletion, CSAM checks (required)
+	Accounts *accounts.Service    // account deletion (scheduled and immediate)
 	Cache    hotcache.Invalidator // carries hot-read cache invalidations (Redis across instances); nil = this process only
 	Ready    []ReadyCheck
 	// Realtime is the embedded Centrifuge node's websocket handler (nil
@@ -84,6 +86,7 @@ func New(d Deps) *Server {
 		panic(err) // the options are constants: only a programming error gets here
 	}
 	s.hot = hot
+	s.watchDeletedProfiles()
 	return s
 }
 
