@@ -265,3 +265,41 @@ func TestCancelledDeletionDoesNotRun(t *testing.T) {
 		}
 	})
 }
+
+// TestHardDeleteStopsTheRunningAgentRun: a run streaming when its user is
+// deleted is stopped (and saved) before the rows go, so it finishes its
+// stream and writes nothing after the delete.
+func TestHardDeleteStopsTheRunningAgentRun(t *testing.T) {
+	t.Parallel()
+	forEachStoreWith(t, func(c *config.Config) {
+		slowModel(20 * time.Millisecond)(c)
+		c.AdminPassword = testAdminPassword
+	}, func(t *testing.T, e *env) {
+		u := e.newUser()
+		id := e.newThread(u, "hello")
+		stream := e.openStream(context.Background(), "POST", "/agent/streaming", u.Token,
+			streamBody(id, "u2", "tell me about foxes and draw one"), nil)
+		if _, err := stream.next(); err != nil {
+			t.Fatal(err)
+		}
+		var st map[string]any
+		expect(t, e.do("GET", "/agent/task/"+id+"/status", u.Token, nil), 200).json(t, &st)
+		if st["status"] != "running" {
+			t.Fatalf("status %v", st)
+		}
+		expect(t, e.do("DELETE", "/user/?userId="+u.ID+"&password="+testAdminPassword, "", nil), 200)
+		if _, err := e.store.GetProfile(context.Background(), u.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("profile after delete: %v", err)
+		}
+		rest := stream.all(t)
+		if len(rest) == 0 || rest[len(rest)-1].chunk(t)["type"] != "finish" {
+			t.Fatalf("the stream of a deleted user's run did not finish: %d events", len(rest))
+		}
+		if th, err := e.store.GetThread(context.Background(), u.ID, id); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("thread after delete: %+v %v", th, err)
+		}
+		if _, err := e.store.ActiveRun(context.Background(), id); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("active run after delete: %v", err)
+		}
+	})
+}
