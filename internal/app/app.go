@@ -20,6 +20,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kira-art/kira/content"
+	"github.com/kira-art/kira/internal/accounts"
 	"github.com/kira-art/kira/internal/agent"
 	"github.com/kira-art/kira/internal/auth"
 	"github.com/kira-art/kira/internal/blob"
@@ -59,6 +60,7 @@ type App struct {
 	tasks    *tasks.Service
 	notify   *notify.Service // mail: jobs and the /mail routes
 	jobs     *jobs.Jobs
+	accounts *accounts.Service     // account deletion, shared by the workers and the API
 	node     *realtime.Node        // the embedded Centrifuge node (nil with an external Centrifugo)
 	pusher   realtime.Publisher    // task status and title push
 	minter   *realtime.TokenMinter // Centrifugo connection tokens (external mode only)
@@ -125,6 +127,7 @@ func (a *App) build(ctx context.Context) error {
 	a.api = httpapi.New(httpapi.Deps{Config: a.cfg, Logger: a.log, Store: a.store, Verifier: a.verifier,
 		DevKey: a.devKey, Blobs: a.blobs, Views: a.views, Registry: reg, Files: a.files,
 		Publish: a.publisher(), CMS: a.cmsClient(), Cache: a.cache, Agent: a.agent, Runs: svc.runs, Notify: a.notify,
+		Accounts: a.accountService(),
 		Ready:    append([]httpapi.ReadyCheck{{Name: "database", Check: a.store.Ping}}, a.ready...),
 		Realtime: a.realtimeHandler(), RealtimeTokens: a.realtimeTokens(),
 		Errors: a.telemetry.errors, Events: a.telemetry.events})

@@ -88,7 +88,8 @@ func (a *App) buildTasks(context.Context) error {
 	a.tasks = tasks.New(tasks.Deps{Store: a.store, Files: a.files, Views: a.views, Video: video, Music: music,
 		Publisher: a.pusher, Log: a.log, Events: a.telemetry.events})
 	a.jobs, err = jobs.New(jobs.Config{Store: a.store, Tasks: a.tasks, Titles: a.titles, Files: a.files, Log: a.log, Mail: a.notify,
-		Moderation: a.threadModeration(), VideoTimeout: mc.VideoTimeout, MusicTimeout: mc.MusicTimeout, SlotLease: mc.SlotLease,
+		Moderation: a.threadModeration(), Accounts: a.accountService(), Blobs: a.blobs,
+		VideoTimeout: mc.VideoTimeout, MusicTimeout: mc.MusicTimeout, SlotLease: mc.SlotLease,
 		VideoConcurrency: mc.VideoConcurrency, MusicConcurrency: mc.MusicConcurrency,
 		Cleaners: a.externalCleaners()})
 	return err

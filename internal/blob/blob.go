@@ -29,6 +29,10 @@ type Store interface {
 	Delete(ctx context.Context, keys ...string) error
 	// Copy duplicates an object under another key.
 	Copy(ctx context.Context, src, dst string) error
+	// DeletePrefix removes every object under prefix, which must be one
+	// owner's area, "<area>/<ownerId>/" (ErrBadKey otherwise); an empty
+	// prefix is not an error. An account's hard delete uses it.
+	DeletePrefix(ctx context.Context, prefix string) error
 	// URL is a URL a client can fetch the object from, valid ≥ 1 day.
 	URL(key string) string
 }

@@ -59,6 +59,8 @@ func (s *Server) Handler() http.Handler {
 	uc := s.newUserContentHandlers()
 	mux.HandleFunc("GET /user/authBg", uc.authBackgrounds)
 	mux.HandleFunc("GET /user/referral-info", s.requireAuth(uc.referralInfo))
+	acc := accountHandlers{s}
+	slash(mux, "DELETE /user/", s.requirePassword(acc.deleteNow))
 
 	// Feed, publishing, likes, rewind (§3.5, §3.3).
 	p := publishHandlers{s}
@@ -126,6 +128,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /mail/account-deletion", s.requirePassword(ml.accountDeletion))
 	mux.HandleFunc("GET /mail/unsubscribe", ml.unsubscribeForm) // the signed token is the auth
 	mux.HandleFunc("POST /mail/unsubscribe", ml.unsubscribe)
+	mux.HandleFunc("POST /support/delete-account", s.requireAuth(acc.schedule))
+	mux.HandleFunc("GET /support/deletion-status", s.requireAuth(acc.status))
+	mux.HandleFunc("POST /support/cancel-delete-account", s.requireAuth(acc.cancel))
 	op := s.newCMSHandlers()
 	mux.HandleFunc("GET /op/announcement", op.announcement)
 	mux.HandleFunc("GET /op/homecards/v2", op.homeCards)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kira-art/kira/internal/accounts"
 	"github.com/kira-art/kira/internal/agent"
 	"github.com/kira-art/kira/internal/analytics"
 	"github.com/kira-art/kira/internal/auth"
@@ -52,6 +53,7 @@ type Deps struct {
 	CMS      *cms.Client          // CMS proxy (content files or the upstream at CMS_URL)
 	Views    *view.Converter      // renders store rows as API shapes; nil = one signing with Blobs
 	Files    *files.Service       // uploads, images, derivatives, deletion, CSAM checks (required)
+	Accounts *accounts.Service    // account deletion (scheduled and immediate)
 	Cache    hotcache.Invalidator // carries hot-read cache invalidations (Redis across instances); nil = this process only
 	Notify   *notify.Service      // the /mail routes (daily sweep, deletion mails, unsubscribe); nil = 503
 	Ready    []ReadyCheck
@@ -93,6 +95,7 @@ func New(d Deps) *Server {
 		panic(err) // the options are constants: only a programming error gets here
 	}
 	s.hot = hot
+	s.watchDeletedProfiles()
 	return s
 }
 

@@ -62,6 +62,10 @@ type Config struct {
 
 	// Moderation checks new threads' first messages (nil: unchecked).
 	Moderation ThreadModerator
+	// Accounts runs scheduled account deletions and Blobs removes a
+	// deleted account's objects; nil fails (and retries) those jobs.
+	Accounts AccountDeleter
+	Blobs    PrefixDeleter
 
 	VideoTimeout time.Duration // per video job attempt (30 min)
 	MusicTimeout time.Duration // per music job attempt (10 min)
@@ -161,6 +165,8 @@ func New(cfg Config) (*Jobs, error) {
 	river.AddWorker(ws, &cleanupWorker{j: j})
 	river.AddWorker(ws, &sendMailWorker{j: j})
 	river.AddWorker(ws, &dailyMailWorker{j: j})
+	river.AddWorker(ws, &deleteAccountWorker{j: j})
+	river.AddWorker(ws, &deleteBlobPrefixWorker{j: j})
 	rc := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			jobargs.QueueDefault: {MaxWorkers: 20},
