@@ -19,13 +19,17 @@ import (
 // tables do not list (it mentions them in prose): the development JWKS (§1)
 // the external-realtime token endpoint (STREAMING.md §6) and the signed
 // file URLs of the local blob backend (API.md §2: "signed URL"), and the
-// operator's featuring routes (ours: nothing in API.md can feature a post).
+// operator's featuring routes (ours: nothing in API.md can feature a post)
+// and the daily mail's unsubscribe link (§3.9 says the mail honours
+// isOpenNotification; the link is ours).
 var extraOperations = map[string]bool{
 	"PUT /feed/{id}/featured":                     true,
 	"DELETE /feed/{id}/featured":                  true,
 	"GET /.well-known/jwks.json":                  true,
 	"GET /realtime/token":                         true,
 	"GET /files/{area}/{ownerId}/{fileId}/{name}": true,
+	"GET /mail/unsubscribe":                       true,
+	"POST /mail/unsubscribe":                      true,
 }
 
 // apiMarkdownPath finds ../shared/spec/API.md beside the repository root (the

@@ -89,13 +89,16 @@ type accountEnv struct {
 	dataDir string
 }
 
-func forEachAccountStore(t *testing.T, grace, reminder time.Duration, fn func(t *testing.T, e accountEnv)) {
+func forEachAccountStore(t *testing.T, grace, reminder time.Duration, fn func(t *testing.T, e accountEnv), more ...func(*config.Config)) {
 	t.Helper()
 	dirs := make(chan string, 1)
 	forEachRawStore(t, func(t *testing.T, r rawEnv) { fn(t, accountEnv{feedEnv{r}, <-dirs}) }, func(c *config.Config) {
 		c.AdminPassword = testAdminPassword
 		if grace > 0 {
 			c.Accounts.DeletionGrace, c.Accounts.DeletionReminder = grace, reminder
+		}
+		for _, m := range more {
+			m(c)
 		}
 		dirs <- c.DataDir
 	})
@@ -212,36 +215,6 @@ func TestHardDeleteRemovesEverything(t *testing.T) {
 		expect(t, e.do("GET", "/user/profile", gone.Token, nil), 200).json(t, &p)
 		if p.ID != gone.ID || e.count("SELECT COUNT(*) FROM feeds WHERE user_id = ?", gone.ID) != 0 {
 			t.Fatalf("profile after delete: %+v", p)
-		}
-	})
-}
-
-func TestScheduledDeletionRunsThroughTheWorkers(t *testing.T) {
-	t.Parallel()
-	forEachAccountStore(t, 3*time.Second, time.Second, func(t *testing.T, e accountEnv) {
-		u, other := e.member(), e.member()
-		post := e.seed(u)
-		otherPost := e.seed(other)
-		e.like("PUT", otherPost, u.Token, 200)
-		e.like("PUT", post, other.Token, 200)
-		expect(t, e.do("POST", "/support/delete-account", u.Token, map[string]any{"reason": "test"}), 200)
-		if !e.deletionStatus(u).Scheduled {
-			t.Fatal("not scheduled")
-		}
-		if e.gone(u) {
-			t.Fatal("deleted before the grace period")
-		}
-		waitFor(t, "the scheduled deletion", func() bool { return e.gone(u) })
-		if n := e.likedNumber(otherPost); n != 0 {
-			t.Fatalf("the other user's post has likedNumber %d, want 0", n)
-		}
-		// River records completions in batches, a moment after the work.
-		waitFor(t, "the delete and blob jobs to complete", func() bool {
-			return e.count("SELECT COUNT(*) FROM river_job WHERE kind = 'delete_account' AND state = 'completed'") == 1 &&
-				e.count("SELECT COUNT(*) FROM river_job WHERE kind = 'delete_blob_prefix' AND state = 'completed'") == 2
-		})
-		if n := e.count("SELECT COUNT(*) FROM river_job WHERE kind = 'delete_account' AND state <> 'completed'"); n != 0 {
-			t.Fatalf("%d delete jobs not completed (a self-cancel?)", n)
 		}
 	})
 }

@@ -23,6 +23,12 @@ type sentryEvents struct {
 	events []map[string]any
 }
 
+func (s *sentryEvents) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.events)
+}
+
 func (s *sentryEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	lines := strings.Split(string(body), "\n")
@@ -72,6 +78,12 @@ func TestWriteErrorReportsCause(t *testing.T) {
 			t.Fatal(err)
 		}
 		res.Body.Close()
+	}
+	// The SDK sends from its own goroutine; Flush can return before an
+	// event it had not yet queued is out, so poll for it with a deadline
+	// and flush once more before counting.
+	for deadline := time.Now().Add(5 * time.Second); fake.count() == 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
 	}
 	if !rep.Flush(5 * time.Second) {
 		t.Fatal("flush timed out")

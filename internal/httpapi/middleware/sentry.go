@@ -133,7 +133,8 @@ func (e *ErrorReporter) capture(r *http.Request, route string, status int, ev *s
 	}
 	ev.Transaction = route
 	ev.Request = &sentry.Request{Method: r.Method, URL: requestURL(r), QueryString: scrubQuery(r.URL.RawQuery)}
-	e.client.CaptureEvent(ev, &sentry.EventHint{Context: r.Context(), OriginalException: err}, nil)
+	// WithoutCancel: the SDK may send after the response ended its request.
+	e.client.CaptureEvent(ev, &sentry.EventHint{Context: context.WithoutCancel(r.Context()), OriginalException: err}, nil)
 }
 
 // Stop sends what is queued, within ctx's deadline.
