@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -157,22 +158,25 @@ func TestRetryableErrorOnLastAttempt(t *testing.T) {
 }
 
 // A provider that outlives the attempt's deadline: retried while attempts
-// remain, failed as timed out (and refunded) on the last.
+// remain, failed as timed out (and refunded) on the last. The deadline
+// passes the moment the provider is called (not after a wall-clock
+// interval, which a loaded machine can spend before the task starts).
 func TestProviderTimeout(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := newFixture(t, st)
 		user := f.user(t, "pro", 100)
 		tk := f.task(t, user, store.MediaVideo, "a fox", `{}`)
+		var attempt *expiringContext
 		slow := &fakeVideo{fn: func(ctx context.Context, _ int) (*media.GeneratedVideo, error) {
+			attempt.expire()
 			<-ctx.Done()
 			return nil, fmt.Errorf("poll: %w", ctx.Err())
 		}}
 		svc := f.service(slow, nil)
 		run := func(last bool) error {
-			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-			defer cancel()
-			return svc.Run(ctx, tk.id, last)
+			attempt = newExpiringContext()
+			return svc.Run(attempt, tk.id, last)
 		}
 		if err := run(false); !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("timed-out attempt returned %v, want a deadline error", err)
@@ -185,6 +189,31 @@ func TestProviderTimeout(t *testing.T) {
 		}
 		checkFailed(t, f, tk, store.MediaVideo, tasks.VideoCost, 100, "generation timed out")
 	})
+}
+
+// expiringContext is an attempt's context whose deadline passes when
+// expire is called: Done closes and Err is DeadlineExceeded, as when a
+// River job's timeout fires.
+type expiringContext struct {
+	context.Context
+	done chan struct{}
+	once sync.Once
+}
+
+func newExpiringContext() *expiringContext {
+	return &expiringContext{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (c *expiringContext) expire()               { c.once.Do(func() { close(c.done) }) }
+func (c *expiringContext) Done() <-chan struct{} { return c.done }
+
+func (c *expiringContext) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
 }
 
 // A provider handing back a broken file (garbage, empty, the wrong kind,
