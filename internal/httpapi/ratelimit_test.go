@@ -88,10 +88,10 @@ func TestRateLimitRoutePerIP(t *testing.T) {
 	r := e.stream(e.newUser())
 	expectLimited(t, r.Status, r.Header, r.Body)
 	u := e.newUser()
-	if r := e.do("POST", "/video/submit/"+uuid.NewString(), u.Token, map[string]any{}); r.Status == 429 {
+	if r := e.do("POST", "/video/submit/"+uuid.NewString(), u.Token, nil); r.Status == 429 {
 		t.Fatal("the submit group shares the streaming bucket")
 	}
-	r = e.do("POST", "/music/submit/"+uuid.NewString(), u.Token, map[string]any{})
+	r = e.do("POST", "/music/submit/"+uuid.NewString(), u.Token, nil)
 	expectLimited(t, r.Status, r.Header, r.Body) // video and music submits are one group
 }
 
