@@ -1,7 +1,9 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/netip"
 	"os"
@@ -30,13 +32,14 @@ func withRateLimits(set func(r *config.RateLimitConfig)) func(*config.Config) {
 // perHour is a limit that does not refill during a test.
 func perHour(n int) ratelimit.Limit { return ratelimit.Limit{Rate: n, Period: time.Hour} }
 
-const rateLimitedBody = `{"message":"Too many requests","error":"rate_limited"}`
-
-// expectLimited checks the 429: body, and Retry-After in whole seconds ≥ 1.
+// expectLimited checks the 429: body {"message":"Too many requests",
+// "error":"rate_limited"} exactly, and Retry-After in whole seconds ≥ 1.
 func expectLimited(t *testing.T, status int, header http.Header, body []byte) {
 	t.Helper()
-	if status != http.StatusTooManyRequests || strings.TrimSpace(string(body)) != rateLimitedBody {
-		t.Fatalf("status %d body %s, want 429 %s", status, body, rateLimitedBody)
+	var got map[string]any
+	if status != http.StatusTooManyRequests || json.Unmarshal(body, &got) != nil ||
+		!maps.Equal(got, map[string]any{"message": "Too many requests", "error": "rate_limited"}) {
+		t.Fatalf("status %d body %s, want the 429 of a rate limit", status, body)
 	}
 	if s, err := strconv.Atoi(header.Get("Retry-After")); err != nil || s < 1 || s > 3600 {
 		t.Fatalf("Retry-After %q", header.Get("Retry-After"))
