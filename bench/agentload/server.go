@@ -36,6 +36,7 @@ func startServer(ctx context.Context, delay time.Duration) (*server, error) {
 	cfg, err := config.FromLookup(lookup(map[string]string{
 		"KIRA_ADDR": addr, "KIRA_DATA_DIR": dir, "KIRA_PUBLIC_URL": "http://" + addr,
 		"KIRA_LOG_LEVEL": "error", "LLM_PROVIDER": "local", "LLM_TOKEN_DELAY": delay.String(),
+		"RATE_LIMIT_ENABLED": "false", // a load test measures the server, not its 429s
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)

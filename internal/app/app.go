@@ -130,7 +130,7 @@ func (a *App) build(ctx context.Context) error {
 		Accounts: a.accountService(),
 		Ready:    append([]httpapi.ReadyCheck{{Name: "database", Check: a.store.Ping}}, a.ready...),
 		Realtime: a.realtimeHandler(), RealtimeTokens: a.realtimeTokens(),
-		Errors: a.telemetry.errors, Events: a.telemetry.events})
+		Errors: a.telemetry.errors, Events: a.telemetry.events, Limiter: a.rateLimiter()})
 	if err := a.api.LoadFilterPresets(ctx); err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ const (
 	// Undecodable: the request is well-formed but the media it names cannot
 	// be processed (a stored video ffmpeg cannot decode), 422.
 	Undecodable
+	RateLimited // too many requests, 429 (with Retry-After)
 )
 
 // Error is a client-facing error: Message is shown to the client, Code is

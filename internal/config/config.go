@@ -71,6 +71,7 @@ type Config struct {
 	Analytics  AnalyticsConfig  // PostHog and Sentry
 	Moderation ModerationConfig // content checks
 	Downloads  DownloadConfig   // watermarked downloads
+	RateLimit  RateLimitConfig  // 429s on expensive routes and per client IP
 }
 
 // MediaConfig configures background video and music generation.
@@ -161,6 +162,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	c.ImageAPIKey = get("IMAGE_API_KEY", c.LLMAPIKey)
 	var problems []string
 	c.loadTrust(get, &problems)
+	c.loadRateLimits(get, &problems)
 	grace, err := time.ParseDuration(get("KIRA_SHUTDOWN_TIMEOUT", "15s"))
 	if err != nil {
 		problems = append(problems, "KIRA_SHUTDOWN_TIMEOUT: not a duration (e.g. 15s)")

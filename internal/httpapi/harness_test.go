@@ -54,7 +54,8 @@ func newAppEnv(t *testing.T, st *store.Store, opts []app.Option, mutate ...func(
 		t.Fatal(err)
 	}
 	vars := map[string]string{"KIRA_DATA_DIR": dir, "KIRA_ADDR": "127.0.0.1:0", "KIRA_PUBLIC_URL": "http://files.test",
-		"LLM_TOKEN_DELAY": "-1ms", "KIRA_LOG_LEVEL": "error"}
+		"LLM_TOKEN_DELAY": "-1ms", "KIRA_LOG_LEVEL": "error",
+		"RATE_LIMIT_ENABLED": "false"} // the rate-limit tests turn it on (withRateLimits)
 	cfg, err := config.FromLookup(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)

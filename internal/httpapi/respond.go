@@ -32,6 +32,7 @@ var statusOf = map[apperr.Kind]int{
 	apperr.Unavailable:  http.StatusServiceUnavailable,
 	apperr.Blocked:      http.StatusUnavailableForLegalReasons,
 	apperr.Undecodable:  http.StatusUnprocessableEntity,
+	apperr.RateLimited:  http.StatusTooManyRequests,
 }
 
 // classify turns any error into a client-facing *apperr.Error: store

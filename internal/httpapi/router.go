@@ -15,7 +15,9 @@ import (
 //
 // Auth wrappers: requireAuth (JWT, 401 without), optionalAuth (JWT when
 // sent: isLiked, owner-only fields), requirePassword (?password=, for
-// server-to-server and operator routes); none = public.
+// server-to-server and operator routes); none = public. limited (inside
+// requireAuth) adds the per-user and per-IP rate limits of an expensive
+// route group; limitIP in the chain is the loose per-IP limit on all.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	sys := systemHandlers{s}
@@ -40,7 +42,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /agent/rewind/{threadId}/{messageId}", s.requireAuth(msg.rewind))
 	mux.HandleFunc("GET /version/versions/{threadId}", s.requireAuth(versionHandlers{s}.list))
 	ag := agentHandlers{s}
-	mux.HandleFunc("POST /agent/streaming", s.requireAuth(ag.streaming))
+	mux.HandleFunc("POST /agent/streaming", s.requireAuth(s.limited(limitStreaming, ag.streaming)))
 	mux.HandleFunc("GET /agent/stream/{threadId}", s.requireAuth(ag.reconnect))
 	mux.HandleFunc("GET /agent/task/{threadId}/status", s.requireAuth(ag.status))
 	mux.HandleFunc("POST /agent/task/{threadId}/stop", s.requireAuth(ag.stop))
@@ -64,9 +66,9 @@ func (s *Server) Handler() http.Handler {
 
 	// Feed, publishing, likes, rewind (§3.5, §3.3).
 	p := publishHandlers{s}
-	slash(mux, "POST /publish/", s.requireAuth(p.image))
-	mux.HandleFunc("POST /publish/video", s.requireAuth(p.task(store.MediaVideo)))
-	mux.HandleFunc("POST /publish/audio", s.requireAuth(p.task(store.MediaAudio)))
+	slash(mux, "POST /publish/", s.requireAuth(s.limited(limitPublish, p.image)))
+	mux.HandleFunc("POST /publish/video", s.requireAuth(s.limited(limitPublish, p.task(store.MediaVideo))))
+	mux.HandleFunc("POST /publish/audio", s.requireAuth(s.limited(limitPublish, p.task(store.MediaAudio))))
 	f := feedHandlers{s}
 	slash(mux, "GET /feed/", s.optionalAuth(f.list))
 	mux.HandleFunc("GET /feed/featured", s.optionalAuth(f.featured)) // more specific than /feed/{id}: wins
@@ -89,7 +91,7 @@ func (s *Server) Handler() http.Handler {
 	if served, ok := s.Blobs.(blob.Served); ok {
 		mux.HandleFunc("GET /files/{key...}", fileHandlers{s, served}.serve)
 	}
-	mux.HandleFunc("POST /upload", s.requireAuth(uploadHandlers{s}.upload))
+	mux.HandleFunc("POST /upload", s.requireAuth(s.limited(limitUpload, uploadHandlers{s}.upload)))
 	img := imageHandlers{s}
 	mux.HandleFunc("POST /image", s.requireAuth(img.ensure))
 	mux.HandleFunc("GET /image/{imageId}", img.get)
@@ -97,19 +99,19 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /image/check/{imageId}", s.optionalAuth(img.check))
 	mux.HandleFunc("GET /images/{imageIds}", img.list)
 	dl := downloadHandlers{s}
-	slash(mux, "POST /download/", s.requireAuth(dl.image))
-	mux.HandleFunc("POST /download/video", s.requireAuth(dl.video))
+	slash(mux, "POST /download/", s.requireAuth(s.limited(limitDownload, dl.image)))
+	mux.HandleFunc("POST /download/video", s.requireAuth(s.limited(limitDownload, dl.video)))
 
 	// Video and music tasks (§3.8): the same handlers for each kind.
 	vt, mt := newTaskHandlers(s, store.MediaVideo), newTaskHandlers(s, store.MediaAudio)
 	mux.HandleFunc("GET /video/task/{taskId}", s.requireAuth(vt.get))
 	mux.HandleFunc("GET /video/info/{videoIds}", s.requireAuth(vt.info))
-	mux.HandleFunc("POST /video/submit/{taskId}", s.requireAuth(vt.submit))
+	mux.HandleFunc("POST /video/submit/{taskId}", s.requireAuth(s.limited(limitSubmit, vt.submit)))
 	mux.HandleFunc("POST /video/initialize", s.requireAuth(vt.initialize))
 	mux.HandleFunc("DELETE /video/upload/{taskId}", s.requireAuth(vt.deleteUpload))
 	mux.HandleFunc("GET /music/task/{taskId}", s.requireAuth(mt.get))
 	mux.HandleFunc("GET /music/info/{audioIds}", s.requireAuth(mt.info))
-	mux.HandleFunc("POST /music/submit/{taskId}", s.requireAuth(mt.submit))
+	mux.HandleFunc("POST /music/submit/{taskId}", s.requireAuth(s.limited(limitSubmit, mt.submit)))
 	mux.HandleFunc("POST /music/initialize", s.requireAuth(mt.initialize))
 	mux.HandleFunc("DELETE /music/upload/{taskId}", s.requireAuth(mt.deleteUpload))
 
@@ -155,6 +157,7 @@ func (s *Server) Handler() http.Handler {
 		middleware.Recover(s.log),
 		middleware.CaptureErrors(s.Errors), // nothing at all without SENTRY_DSN
 		middleware.CORS(middleware.CORSConfig{AllowAnyOrigin: s.Config.Dev(), Origins: s.Config.AllowedOrigins()}),
+		s.limitIP, // after CORS, so a browser can read its 429
 		middleware.BodyReadTimeout(middleware.JSONBodyTimeout, middleware.UploadBodyTimeout, "/upload"),
 		middleware.BodyLimit(s.Config.MaxBodyBytes, "/upload"),
 	)

@@ -22,6 +22,7 @@ import (
 	"github.com/kira-art/kira/internal/httpapi/middleware"
 	"github.com/kira-art/kira/internal/notify"
 	"github.com/kira-art/kira/internal/publish"
+	"github.com/kira-art/kira/internal/ratelimit"
 	"github.com/kira-art/kira/internal/runs"
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/view"
@@ -66,6 +67,9 @@ type Deps struct {
 	// product events (nil = none).
 	Errors *middleware.ErrorReporter
 	Events analytics.Events
+	// Limiter holds the rate-limit buckets (Redis when shared by
+	// instances); nil = in this process.
+	Limiter ratelimit.Limiter
 }
 
 // Server holds the dependencies shared by every handler group.
@@ -75,6 +79,7 @@ type Server struct {
 	background sync.WaitGroup
 	profiles   profileCache
 	hot        hotReads
+	limits     *rateLimits
 }
 
 // New builds the server; Handler returns its http.Handler.
@@ -89,7 +94,7 @@ func New(d Deps) *Server {
 		d.Cache = hotcache.NewMemory()
 	}
 	d.Events = analytics.Or(d.Events)
-	s := &Server{Deps: d, log: d.Logger}
+	s := &Server{Deps: d, log: d.Logger, limits: newRateLimits(d.Limiter, d.Registry)}
 	hot, err := s.buildHotReads(d.Cache)
 	if err != nil {
 		panic(err) // the options are constants: only a programming error gets here
