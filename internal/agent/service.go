@@ -56,8 +56,8 @@ type Service struct {
 	wg         sync.WaitGroup
 	mu         sync.Mutex
 	cancels    map[string]context.CancelFunc // runs executing in this process
-	closing    bool // draining or stopped: new runs are refused (ErrDraining)
-	stopping   bool // Stop was called: runs registering now are cancelled at once
+	closing    bool                          // draining or stopped: new runs are refused (ErrDraining)
+	stopping   bool                          // Stop was called: runs registering now are cancelled at once
 	stopReaper context.CancelFunc
 }
 

@@ -70,7 +70,8 @@ type App struct {
 	stops    []func(context.Context) error // in start order; run in reverse
 
 	telemetry telemetry // Sentry and PostHog (telemetry.go)
-	drain     drainState // set by Shutdown (drain.go)
+
+	drain drainState // set by Shutdown (drain.go)
 }
 
 // Option changes what New builds.
