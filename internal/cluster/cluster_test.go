@@ -42,8 +42,8 @@ func TestCluster(t *testing.T) {
 // on B and stopped from B; the stop's acknowledgement comes after the
 // partial message is stored (read back from B at once).
 func (c *cluster) replayAndStopFromB(t *testing.T) {
-	u := c.newUser(c.a)
-	thread := c.newThread(c.a, u, "hello")
+	u := c.newUser(t, c.a)
+	thread := c.newThread(t, c.a, u, "hello")
 	ctx := t.Context()
 	status, onA, _, err := openStream(ctx, c.a.url, "POST", "/agent/streaming", u,
 		map[string]any{"threadId": thread, "messages": []any{textMessage("m1", "draw a red fox in the snow")}})
@@ -78,7 +78,7 @@ func (c *cluster) replayAndStopFromB(t *testing.T) {
 	if !ack.Stopped {
 		t.Fatal("stop from B found no run")
 	}
-	msgs := c.messages(c.b, u, thread)
+	msgs := c.messages(t, c.b, u, thread)
 	last := msgs[len(msgs)-1]
 	if last.Role != "assistant" || last.ID != first["messageId"] || last.Metadata.Status != "stopped" || last.text() == "" {
 		t.Fatalf("after the ack B reads %+v (text %q), want the partial assistant message, stopped", last, last.text())
@@ -115,10 +115,10 @@ func lastType(chunks []chunk) string {
 // workers (River on any process); the websocket client on A hears pending
 // → processing → completed, each once, through the Redis broker.
 func (c *cluster) taskPushedToA(t *testing.T) {
-	u := c.newUser(c.a)
-	c.kira("plan", "--sub", u.ID, "--plan", "pro")
-	c.kira("credits", "--sub", u.ID, "--add", "500")
-	thread := c.newThread(c.b, u, "hello")
+	u := c.newUser(t, c.a)
+	c.kira(t, "plan", "--sub", u.ID, "--plan", "pro")
+	c.kira(t, "credits", "--sub", u.ID, "--add", "500")
+	thread := c.newThread(t, c.b, u, "hello")
 	pubs := subscribe(t, c.a, u, realtime.UserChannel(u.ID, thread))
 	status, s, _, err := openStream(t.Context(), c.b.url, "POST", "/agent/streaming", u,
 		map[string]any{"threadId": thread, "messages": []any{textMessage("m1", "make a video of waves at sunset")}})
@@ -191,24 +191,24 @@ func subscribe(t *testing.T, inst *proc, u user, channel string) <-chan []byte {
 // alternating between A and B; both instances, and the owner's public
 // profile, end with the exact count.
 func (c *cluster) exactLikes(t *testing.T) {
-	owner := c.newUser(c.a)
+	owner := c.newUser(t, c.a)
 	feed := c.publish(t, c.a, owner)
 	const users = 24
+	members := make([]user, users) // minted first: the goroutines only like
+	for i := range members {
+		members[i] = c.newUser(t, []*proc{c.a, c.b}[i%2])
+	}
 	var wg sync.WaitGroup
 	errs := make(chan string, users*3)
-	for i := range users {
+	for i, u := range members {
 		wg.Go(func() {
 			inst, other := c.a, c.b
 			if i%2 == 1 {
 				inst, other = c.b, c.a
 			}
-			u := c.newUser(inst)
-			for _, step := range []struct {
-				inst   *proc
-				method string
-			}{{inst, "PUT"}, {other, "PUT"}} { // idempotent twice
-				if r := c.call(step.inst, step.method, "/like/"+feed, u, nil); r.Status != 200 {
-					errs <- fmt.Sprintf("%s like on %s: %d %s", u.ID, step.inst.name, r.Status, r.Body)
+			for _, on := range []*proc{inst, other} { // idempotent: twice, once on each
+				if r := c.call(on, "PUT", "/like/"+feed, u, nil); r.Status != 200 {
+					errs <- fmt.Sprintf("%s like on %s: %d %s", u.ID, on.name, r.Status, r.Body)
 				}
 			}
 			if i%3 == 0 { // a third take it back, on the other instance
@@ -244,7 +244,7 @@ func (c *cluster) exactLikes(t *testing.T) {
 // deleted through A; B answers 404 (not the cached copy), and the user's
 // next own request on B finds a new, empty profile.
 func (c *cluster) deletedProfile(t *testing.T) {
-	u := c.newUser(c.a)
+	u := c.newUser(t, c.a)
 	c.call(c.a, "PUT", "/user/profile", u, map[string]any{"nickname": "Before Deletion"}).want(t, 200)
 	var pub struct{ Nickname string }
 	eventually(t, func() bool {
@@ -267,7 +267,7 @@ func (c *cluster) deletedProfile(t *testing.T) {
 // publishedOnA: a post published through A is served by B, image bytes
 // included (the shared blob store).
 func (c *cluster) publishedOnA(t *testing.T) {
-	u := c.newUser(c.a)
+	u := c.newUser(t, c.a)
 	id := c.publish(t, c.a, u)
 	var post struct {
 		ID    string

@@ -55,7 +55,7 @@ func (b *balancer) pick() *proc {
 func (c *cluster) drainA(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	owner := c.newUser(c.b)
+	owner := c.newUser(t, c.b)
 	feed := c.publish(t, c.b, owner)
 
 	type started struct {
@@ -66,14 +66,14 @@ func (c *cluster) drainA(t *testing.T) {
 	}
 	var runs []started
 	for i := range 6 {
-		u := c.newUser(c.a)
-		thread := c.newThread(c.a, u, "hello")
+		u := c.newUser(t, c.a)
+		thread := c.newThread(t, c.a, u, "hello")
 		// A plain reply (~25 tokens of 200ms) finishes within the 6s the
 		// drain gives runs; with thinking (pro) the reasoning comes first
 		// and the run outlives it: stopped and saved at the deadline.
 		thinking := i%2 == 1
 		if thinking {
-			c.kira("plan", "--sub", u.ID, "--plan", "pro")
+			c.kira(t, "plan", "--sub", u.ID, "--plan", "pro")
 		}
 		status, s, _, err := openStream(ctx, c.a.url, "POST", "/agent/streaming", u, map[string]any{"threadId": thread,
 			"thinking": thinking, "messages": []any{textMessage("m1", "draw a small fox")}})
@@ -119,8 +119,8 @@ func (c *cluster) drainA(t *testing.T) {
 	if d := time.Since(signalled); d > time.Second {
 		t.Errorf("/ready took %v to answer 503", d)
 	}
-	late := c.newUserToken()
-	lateThread := c.newThread(c.b, late, "hello")
+	late := c.newUser(t, c.b) // A drains: the profile is made through B
+	lateThread := c.newThread(t, c.b, late, "hello")
 	r := do(c.a.url, "POST", "/agent/streaming", late, map[string]any{"threadId": lateThread,
 		"messages": []any{textMessage("m1", "draw a cat")}})
 	if r.Status != 503 || r.Header.Get("Retry-After") == "" || !strings.Contains(string(r.Body), `"error":"draining"`) ||
@@ -153,7 +153,7 @@ func (c *cluster) drainA(t *testing.T) {
 
 	statuses := map[string]int{}
 	for i, run := range runs {
-		msgs := c.messages(c.b, run.u, run.thread)
+		msgs := c.messages(t, c.b, run.u, run.thread)
 		last := msgs[len(msgs)-1]
 		if last.ID != run.messageID || last.Role != "assistant" {
 			t.Errorf("run %d: the last stored message is %+v, want the assistant message %s", i, last, run.messageID)
@@ -179,6 +179,3 @@ func (c *cluster) drainA(t *testing.T) {
 	c.call(c.b, "GET", "/feed/"+feed, user{}, nil).want(t, 200)
 	t.Logf("drain took %v; runs %v; %d feed requests served, %d failed", took, statuses, served.Load(), failed.Load())
 }
-
-// newUserToken is a user whose profile is created through B (A drains).
-func (c *cluster) newUserToken() user { return c.newUser(c.b) }

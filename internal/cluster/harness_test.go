@@ -134,7 +134,7 @@ func (c *cluster) start(name, role string, extra ...string) *proc {
 	p := &proc{name: name, done: make(chan struct{}), logs: &tail{}}
 	env := append(append([]string(nil), c.env...), extra...)
 	if role == "serve" {
-		addr := freeAddr(t)
+		addr := freeAddr()
 		p.url = "http://" + addr
 		env = append(env, "KIRA_ADDR="+addr, "KIRA_PUBLIC_URL="+p.url)
 	}
@@ -209,22 +209,22 @@ type user struct{ ID, Token string }
 
 // newUser mints a token with `kira token` (the shared data dir's key) and
 // creates the profile through inst.
-func (c *cluster) newUser(inst *proc) user {
-	c.t.Helper()
+func (c *cluster) newUser(t *testing.T, inst *proc) user {
+	t.Helper()
 	id := uuid.NewString()
-	u := user{ID: id, Token: strings.TrimSpace(c.kira("token", "--sub", id, "--ttl", "2h"))}
-	c.call(inst, "GET", "/user/profile", u, nil).want(c.t, 200)
+	u := user{ID: id, Token: strings.TrimSpace(c.kira(t, "token", "--sub", id, "--ttl", "2h"))}
+	c.call(inst, "GET", "/user/profile", u, nil).want(t, 200)
 	return u
 }
 
 // kira runs an operator command on the cluster's configuration.
-func (c *cluster) kira(args ...string) string {
-	c.t.Helper()
+func (c *cluster) kira(t *testing.T, args ...string) string {
+	t.Helper()
 	cmd := exec.Command(c.bin, args...)
 	cmd.Env = c.env
 	out, err := cmd.Output()
 	if err != nil {
-		c.t.Fatalf("kira %v: %v", args, err)
+		t.Fatalf("kira %v: %v", args, err)
 	}
 	return string(out)
 }
@@ -283,10 +283,10 @@ func do(base, method, path string, u user, body any) reply {
 }
 
 // newThread creates a thread whose first message is text.
-func (c *cluster) newThread(inst *proc, u user, text string) string {
-	c.t.Helper()
+func (c *cluster) newThread(t *testing.T, inst *proc, u user, text string) string {
+	t.Helper()
 	var out struct{ ID string }
-	c.call(inst, "POST", "/thread/", u, map[string]any{"message": textMessage("first", text)}).want(c.t, 200).json(c.t, &out)
+	c.call(inst, "POST", "/thread/", u, map[string]any{"message": textMessage("first", text)}).want(t, 200).json(t, &out)
 	return out.ID
 }
 
@@ -392,10 +392,10 @@ func (m storedMessage) text() string {
 	return b.String()
 }
 
-func (c *cluster) messages(inst *proc, u user, thread string) []storedMessage {
-	c.t.Helper()
+func (c *cluster) messages(t *testing.T, inst *proc, u user, thread string) []storedMessage {
+	t.Helper()
 	var out struct{ Messages []storedMessage }
-	c.call(inst, "GET", "/agent/chatMessages/"+thread, u, nil).want(c.t, 200).json(c.t, &out)
+	c.call(inst, "GET", "/agent/chatMessages/"+thread, u, nil).want(t, 200).json(t, &out)
 	return out.Messages
 }
 
@@ -422,10 +422,10 @@ func (l *tail) String() string {
 
 // freeAddr asks the OS for an unused port: the instance needs its address
 // before it starts, because signed file URLs embed KIRA_PUBLIC_URL.
-func freeAddr(t *testing.T) string {
+func freeAddr() string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return "127.0.0.1:0" // the process then fails to be reached, reported by start
 	}
 	defer ln.Close()
 	return ln.Addr().String()
