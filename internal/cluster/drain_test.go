@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/centrifugal/centrifuge-go"
 )
 
 // balancer plays the load balancer in front of A and B: it polls each
@@ -87,6 +89,7 @@ func (c *cluster) drainA(t *testing.T) {
 		runs = append(runs, started{u, thread, first["messageId"].(string), s})
 	}
 
+	advised := watchReconnectAdvice(t, c.a, runs[0].u)
 	lb := newBalancer(ctx, c.a, c.b)
 	var traffic sync.WaitGroup
 	var served, failed atomic.Int64
@@ -147,6 +150,11 @@ func (c *cluster) drainA(t *testing.T) {
 		t.Fatal("A did not exit after SIGTERM")
 	}
 	took := time.Since(signalled)
+	select {
+	case <-advised:
+	case <-time.After(5 * time.Second):
+		t.Error("the websocket client on A was not disconnected with the shutdown code (reconnect advised)")
+	}
 	time.Sleep(200 * time.Millisecond) // B alone serves for a moment
 	cancel()
 	traffic.Wait()
@@ -178,4 +186,32 @@ func (c *cluster) drainA(t *testing.T) {
 	}
 	c.call(c.b, "GET", "/feed/"+feed, user{}, nil).want(t, 200)
 	t.Logf("drain took %v; runs %v; %d feed requests served, %d failed", took, statuses, served.Load(), failed.Load())
+}
+
+// watchReconnectAdvice connects a websocket client to inst; the returned
+// channel closes when the server disconnected it with Centrifuge's
+// shutdown code (3001: the client reconnects, through the balancer to
+// another instance).
+func watchReconnectAdvice(t *testing.T, inst *proc, u user) <-chan struct{} {
+	t.Helper()
+	ws := "ws" + strings.TrimPrefix(inst.url, "http") + "/connection/websocket"
+	cl := centrifuge.NewJsonClient(ws, centrifuge.Config{Token: u.Token})
+	t.Cleanup(cl.Close)
+	connected, advised := make(chan struct{}), make(chan struct{})
+	var once, onceAdvised sync.Once
+	cl.OnConnected(func(centrifuge.ConnectedEvent) { once.Do(func() { close(connected) }) })
+	cl.OnConnecting(func(e centrifuge.ConnectingEvent) {
+		if e.Code == 3001 {
+			onceAdvised.Do(func() { close(advised) })
+		}
+	})
+	if err := cl.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-connected:
+	case <-time.After(15 * time.Second):
+		t.Fatal("websocket client on A not connected")
+	}
+	return advised
 }
