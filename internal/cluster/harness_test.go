@@ -108,7 +108,7 @@ func startCluster(t *testing.T) *cluster {
 	// tokens), the URL signing key and, with the local backend, the blobs.
 	c.env = append(os.Environ(), "DATABASE_URL="+dbURL, "REDIS_URL="+os.Getenv(redistest.EnvURL),
 		"REDIS_PREFIX="+prefix, "KIRA_DATA_DIR="+t.TempDir(), "ADMIN_PASSWORD="+c.pass,
-		"LLM_TOKEN_DELAY=40ms", "KIRA_LOG_LEVEL=warn")
+		"LLM_TOKEN_DELAY=40ms", "KIRA_LOG_LEVEL=info") // info: the "listening" line
 	c.env = append(c.env, blobSettings(t)...)
 	if c.db, err = sql.Open("pgx", dbURL); err != nil {
 		t.Fatal(err)
@@ -117,6 +117,9 @@ func startCluster(t *testing.T) *cluster {
 	// A streams slowly (a run lasts seconds, so the stop and the drain
 	// act mid-run); its drain lets runs go on for 6s of the 9s.
 	c.a = c.start("A", "serve", "LLM_TOKEN_DELAY=200ms", "KIRA_SHUTDOWN_TIMEOUT=9s")
+	if t.Failed() {
+		t.FailNow()
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() { c.b = c.start("B", "serve") })
 	wg.Go(func() { c.w = c.start("worker", "worker") })
@@ -409,7 +412,7 @@ func (l *tail) add(s string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.lines = append(l.lines, s)
-	if len(l.lines) > 60 {
+	if len(l.lines) > 25 {
 		l.lines = l.lines[1:]
 	}
 }
