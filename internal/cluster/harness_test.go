@@ -63,12 +63,24 @@ func needServices(t *testing.T) {
 	}
 }
 
+// binDir holds the built binary; TestMain removes it.
+var binDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
 // buildKira builds the binary once per test process.
 var buildKira = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "kira-cluster-bin-")
 	if err != nil {
 		return "", err
 	}
+	binDir = dir
 	bin := filepath.Join(dir, "kira")
 	_, self, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(self), "..", "..")
