@@ -35,7 +35,7 @@ func serve(ctx context.Context, stderr io.Writer, role app.Role) error {
 	log.Info("shutting down", "grace", cfg.ShutdownGrace.String())
 	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
-	if err := a.Stop(stopCtx); err != nil {
+	if err := a.Shutdown(stopCtx); err != nil { // drain (/ready 503, runs finish), then stop
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")

@@ -56,7 +56,8 @@ type Service struct {
 	wg         sync.WaitGroup
 	mu         sync.Mutex
 	cancels    map[string]context.CancelFunc // runs executing in this process
-	closing    bool
+	closing    bool                          // draining or stopped: new runs are refused (ErrDraining)
+	stopping   bool                          // Stop was called: runs registering now are cancelled at once
 	stopReaper context.CancelFunc
 }
 
@@ -64,7 +65,7 @@ type Service struct {
 var (
 	ErrRunActive        = apperr.New(apperr.Conflict, "A response is already being generated for this thread").WithCode("run_active")
 	ErrInsufficientPlan = apperr.New(apperr.Forbidden, "Thinking and crazy modes need a Pro or Max plan").WithCode("insufficient_plan")
-	ErrDraining         = apperr.New(apperr.Unavailable, "Server is shutting down; try again")
+	ErrDraining         = apperr.New(apperr.Unavailable, "Server is shutting down; try again").WithCode("draining")
 )
 
 // New builds the service with defaults filled in.
@@ -95,7 +96,7 @@ func (s *Service) Start() {
 // messages are saved as stopped) and waits for them within ctx.
 func (s *Service) Stop(ctx context.Context) error {
 	s.mu.Lock()
-	s.closing = true
+	s.closing, s.stopping = true, true
 	for _, cancel := range s.cancels {
 		cancel()
 	}
@@ -110,6 +111,32 @@ func (s *Service) Stop(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("agent: runs still active at shutdown: %w", ctx.Err())
+	}
+}
+
+// Drain refuses new runs (ErrDraining: 503 with Retry-After) and waits
+// until the runs of this process have ended on their own or ctx is done;
+// Stop then stops and saves whatever is still running. Runs are few and
+// long, so a short poll is cheaper than bookkeeping on every run's exit.
+func (s *Service) Drain(ctx context.Context) {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		s.mu.Lock()
+		n := len(s.cancels)
+		s.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			s.d.Log.Info("drain: stopping runs still active", "runs", n)
+			return
+		case <-t.C:
+		}
 	}
 }
 

@@ -92,6 +92,9 @@ func (s *Service) begin(ctx context.Context, req StartRequest, runID string) (St
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.mu.Lock()
 	s.cancels[r.ID] = cancel
+	if s.stopping { // Stop ran between the closing check and here
+		cancel()
+	}
 	s.mu.Unlock()
 	s.wg.Go(func() {
 		defer func() {

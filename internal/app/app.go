@@ -70,6 +70,8 @@ type App struct {
 	stops    []func(context.Context) error // in start order; run in reverse
 
 	telemetry telemetry // Sentry and PostHog (telemetry.go)
+
+	drain drainState // set by Shutdown (drain.go)
 }
 
 // Option changes what New builds.
@@ -105,7 +107,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 func (a *App) build(ctx context.Context) error {
 	for _, step := range []func(context.Context) error{a.openStore, a.connectRedis, a.buildAuth, a.buildBlobs,
-		a.buildModeration, a.buildRealtime, a.buildMail, a.buildTelemetry} {
+		a.buildModeration, a.buildRealtime, a.buildMail, a.buildTelemetry, a.buildDrain} {
 		if err := step(ctx); err != nil {
 			return err
 		}

@@ -35,6 +35,10 @@ var statusOf = map[apperr.Kind]int{
 	apperr.RateLimited:  http.StatusTooManyRequests,
 }
 
+// drainRetryAfter is the Retry-After (seconds) of a draining instance's
+// 503s: long enough for the load balancer to notice /ready failing.
+const drainRetryAfter = "2"
+
 // classify turns any error into a client-facing *apperr.Error: store
 // sentinels become 404/409, anything unknown becomes an internal error.
 func classify(err error) *apperr.Error {
@@ -74,6 +78,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if e.Code != "" {
 		body["error"] = e.Code
+	}
+	if e.Code == "draining" { // this instance is shutting down: retry (the load balancer routes elsewhere)
+		w.Header().Set("Retry-After", drainRetryAfter)
 	}
 	writeJSON(w, status, body)
 }
