@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/kira-art/kira/internal/apperr"
 )
@@ -337,10 +338,12 @@ var ErrStorageDown = apperr.New(apperr.Unavailable, "File storage is unavailable
 func (b *S3) fail(ctx context.Context, op, key string, err error) error {
 	var nsk *types.NoSuchKey
 	var nf *types.NotFound
+	var api smithy.APIError
 	var status interface{ HTTPStatusCode() int }
 	hasStatus := errors.As(err, &status)
+	noBucket := errors.As(err, &api) && api.ErrorCode() == "NoSuchBucket"
 	switch {
-	case errors.As(err, &nsk), errors.As(err, &nf), hasStatus && status.HTTPStatusCode() == http.StatusNotFound:
+	case !noBucket && (errors.As(err, &nsk) || errors.As(err, &nf) || hasStatus && status.HTTPStatusCode() == http.StatusNotFound):
 		return ErrNotFound
 	case ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return fmt.Errorf("s3 %s %s: %w", op, key, err)

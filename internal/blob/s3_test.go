@@ -186,7 +186,10 @@ func TestS3RefusedIsNotUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = s.Put(context.Background(), "u/1/f/a.png", strings.NewReader("x"), "")
-	if e, ok := apperr.As(err); err == nil || ok && e.Kind == apperr.Unavailable {
+	if e, ok := apperr.As(err); err == nil || ok && e.Kind == apperr.Unavailable || errors.Is(err, blob.ErrNotFound) {
 		t.Fatalf("put to a missing bucket: %v", err)
+	}
+	if _, err := s.Open(context.Background(), "u/1/f/a.png"); err == nil || errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("open in a missing bucket: %v", err)
 	}
 }
