@@ -31,10 +31,14 @@ import (
 // signer's).
 const S3URLTTL = 6 * 24 * time.Hour
 
-// MultipartThreshold is the size from which Put uploads in parts of this
-// size (concurrently, each retried on its own); smaller objects are one
-// PutObject.
-const MultipartThreshold = 16 << 20
+// MultipartThreshold is the size from which Put uploads in parts of
+// PartSize (two at a time, each retried on its own); smaller objects are
+// one PutObject. A multipart upload buffers (concurrency+1) parts, 24 MiB,
+// which bounds memory with the upload slots of internal/files.
+const (
+	MultipartThreshold = 16 << 20
+	PartSize           = 8 << 20
+)
 
 // publicPrefix is where published copies (area "p") live in the public
 // bucket: p/<owner>/<file>/<name> is public/<owner>/<file>/<name>. The same
@@ -119,9 +123,9 @@ func NewS3(cfg S3Config) (*S3, error) {
 	})
 	b := &S3{client: client, presign: s3.NewPresignClient(client),
 		upload: transfermanager.New(client, func(o *transfermanager.Options) {
-			o.PartSizeBytes = MultipartThreshold
+			o.PartSizeBytes = PartSize
 			o.MultipartUploadThreshold = MultipartThreshold
-			o.Concurrency = 4
+			o.Concurrency = 2
 			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 			o.FailTimeout = cfg.Timeout // abort an interrupted multipart upload even when ctx is gone
 		}),
