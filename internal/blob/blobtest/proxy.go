@@ -1,6 +1,7 @@
 package blobtest
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -26,6 +27,7 @@ type Proxy struct {
 	*httptest.Server
 	fault    atomic.Int32
 	Requests atomic.Int64 // requests seen, faulted or not
+	Parts    atomic.Int64 // UploadPart requests seen (multipart uploads)
 }
 
 // NewProxy forwards to target until told otherwise.
@@ -37,16 +39,24 @@ func NewProxy(t testing.TB, target string) *Proxy {
 	}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	p := &Proxy{}
+	done := make(chan struct{})
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.Requests.Add(1)
+		if r.Method == http.MethodPut && r.URL.Query().Has("uploadId") {
+			p.Parts.Add(1)
+		}
 		switch f := Fault(p.fault.Load()); {
 		case f == Fail503, f == FailWrites && r.Method != http.MethodGet && r.Method != http.MethodHead:
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`))
 		case f == Stall:
+			// Read the body first: only then does the server notice the
+			// client hanging up (and cancel r.Context()).
+			_, _ = io.Copy(io.Discard, r.Body)
 			select {
 			case <-r.Context().Done():
+			case <-done:
 			case <-time.After(30 * time.Second):
 			}
 		default:
@@ -54,6 +64,7 @@ func NewProxy(t testing.TB, target string) *Proxy {
 		}
 	}))
 	t.Cleanup(p.Close)
+	t.Cleanup(func() { close(done) }) // runs first: stalled handlers return
 	return p
 }
 
