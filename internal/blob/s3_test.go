@@ -38,7 +38,7 @@ func TestS3PresignedURLs(t *testing.T) {
 		if err != nil || q.Get("X-Amz-Expires") != "518400" || q.Get("X-Amz-Signature") == "" {
 			t.Fatalf("presigned query %v", q)
 		}
-		if left := signed.Add(blob.S3URLTTL).Sub(time.Now()); left < 24*time.Hour {
+		if left := time.Until(signed.Add(blob.S3URLTTL)); left < 24*time.Hour {
 			t.Fatalf("valid for %v only", left)
 		}
 		got, status, ctype := fetch(t, u, "")
