@@ -37,6 +37,7 @@ commands:
   seed      fill the database with demo data: kira seed --users N --posts M [--threads-per-user K] [--images=false] [--seed-value S]
   plan      set a user's plan: kira plan --sub <uuid> --plan pro
   credits   grant addon credits: kira credits --sub <uuid> --add 100 (prints the new balance)
+  blob      copy the local file store into the S3 store of S3_*: kira blob migrate (idempotent)
   feature   feature a post on GET /feed/featured: kira feature --feed <uuid> [--off]
   version   print the version
 `
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return plan(ctx, args[1:], stdout, stderr)
 	case "credits":
 		return credits(ctx, args[1:], stdout, stderr)
+	case "blob":
+		return blobCmd(ctx, args[1:], stderr)
 	case "feature":
 		return feature(ctx, args[1:], stdout, stderr)
 	case "version":

@@ -5,11 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/kira-art/kira/internal/app"
-	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/config"
 	"github.com/kira-art/kira/internal/seed"
 )
@@ -53,11 +51,7 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer st.Close()
-	key, err := blob.LoadOrCreateKey(cfg.DataDir)
-	if err != nil {
-		return err
-	}
-	blobs, err := blob.NewLocal(filepath.Join(cfg.DataDir, "blobs"), blob.NewSigner(cfg.PublicURL, key))
+	blobs, err := app.OpenBlobs(cfg)
 	if err != nil {
 		return err
 	}

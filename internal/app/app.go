@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -176,11 +175,7 @@ func (a *App) buildAuth(ctx context.Context) error {
 
 // buildBlobs sets up file storage and the converter that signs its URLs.
 func (a *App) buildBlobs(context.Context) error {
-	signKey, err := blob.LoadOrCreateKey(a.cfg.DataDir)
-	if err != nil {
-		return fmt.Errorf("url signing key: %w", err)
-	}
-	blobs, err := blob.NewLocal(filepath.Join(a.cfg.DataDir, "blobs"), blob.NewSigner(a.cfg.PublicURL, signKey))
+	blobs, err := OpenBlobs(a.cfg)
 	if err != nil {
 		return err
 	}

@@ -65,8 +65,13 @@ func Invalidf(format string, args ...any) *Error { return New(Invalid, format, a
 // NotFoundf is a 404.
 func NotFoundf(format string, args ...any) *Error { return New(NotFound, format, args...) }
 
-// Wrap marks an unexpected error as internal; its text is only logged.
+// Wrap marks an unexpected error as internal; its text is only logged. An
+// Unavailable error in the chain (file storage down) is returned as it is:
+// an outage stays a 503 whatever code path it came through.
 func Wrap(err error, context string) *Error {
+	if e, ok := As(err); ok && e.Kind == Unavailable {
+		return e
+	}
 	return &Error{Kind: Internal, Message: "Internal Server Error", Err: fmt.Errorf("%s: %w", context, err)}
 }
 

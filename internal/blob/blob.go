@@ -135,6 +135,9 @@ func (l *Local) Delete(_ context.Context, keys ...string) error {
 
 // Copy duplicates an object.
 func (l *Local) Copy(ctx context.Context, src, dst string) error {
+	if !ValidKey(dst) {
+		return ErrBadKey
+	}
 	r, err := l.Open(ctx, src)
 	if err != nil {
 		return err

@@ -72,6 +72,7 @@ type Config struct {
 	Moderation ModerationConfig // content checks
 	Downloads  DownloadConfig   // watermarked downloads
 	RateLimit  RateLimitConfig  // 429s on expensive routes and per client IP
+	Blob       BlobConfig       // file storage: local directory or S3
 }
 
 // MediaConfig configures background video and music generation.
@@ -163,6 +164,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	var problems []string
 	c.loadTrust(get, &problems)
 	c.loadRateLimits(get, &problems)
+	c.loadBlob(get, &problems)
 	grace, err := time.ParseDuration(get("KIRA_SHUTDOWN_TIMEOUT", "15s"))
 	if err != nil {
 		problems = append(problems, "KIRA_SHUTDOWN_TIMEOUT: not a duration (e.g. 15s)")
@@ -298,6 +300,7 @@ func (c Config) Validate() error {
 	p = append(p, c.Media.problems()...)
 	p = append(p, c.Realtime.problems()...)
 	p = append(p, c.trustProblems()...)
+	p = append(p, c.blobProblems()...)
 	if len(p) > 0 {
 		return &Error{Problems: p}
 	}
@@ -358,6 +361,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("realtime", orDefault(redactQuery(c.Realtime.CentrifugoAPIURL, ""), "embedded centrifuge")),
 		slog.Bool("image_api_key_set", c.ImageAPIKey != ""),
 		slog.String("cms_url", redactQuery(c.CMSURL, "content files")),
+		slog.String("blob_backend", c.Blob.Backend), slog.String("s3_bucket", c.Blob.S3Bucket),
 		slog.Any("cors_origins", c.CORSOrigins),
 	)
 }
