@@ -17,7 +17,8 @@ import (
 // sent: isLiked, owner-only fields), requirePassword (?password=, for
 // server-to-server and operator routes); none = public.
 func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
+	mux := newRouteMux() // a ServeMux that records the route table (routes.go)
+	defer s.recordRoutes(mux)
 	sys := systemHandlers{s}
 	mux.HandleFunc("GET /health", sys.health)
 	mux.HandleFunc("GET /ready", sys.ready)
@@ -162,7 +163,7 @@ func (s *Server) Handler() http.Handler {
 
 // slash registers a route written with a trailing slash (API.md §0) so it
 // answers with and without the slash and matches only that exact path.
-func slash(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
+func slash(mux *routeMux, pattern string, h any) {
 	mux.HandleFunc(pattern+"{$}", h)
 	mux.HandleFunc(pattern[:len(pattern)-1], h)
 }
