@@ -36,15 +36,16 @@ func forEachSecStore(t *testing.T, fn func(t *testing.T, e secEnv)) {
 
 // victim is everything user A owns: the ids B tries.
 type victim struct {
-	user               user
-	thread, message    string // a thread and its second message
-	version            string
-	image, originImage string // an uploaded image (published), and a second unpublished one
-	imageKey           string // the storage key of image
-	video, audio       string // completed tasks
-	public, hidden     string // posts: public and flagged nsfw (hidden)
-	likedPost          string // A's public post, liked by A
-	filter             string // A's favourite filter
+	user                     user
+	thread, message          string // a thread and its second message
+	version                  string
+	image, originImage       string // an uploaded image (published), and a second unpublished one
+	imageKey                 string // the storage key of image
+	video, audio             string // completed tasks
+	videoUpload, audioUpload string // uploaded media files
+	public, hidden           string // posts: public and flagged nsfw (hidden)
+	likedPost                string // A's public post, liked by A
+	filter                   string // A's favourite filter
 }
 
 // seedVictim gives u one of everything (see victim).
@@ -73,6 +74,8 @@ func (e secEnv) seedVictim(u user) victim {
 	te := taskEnv{e.rawEnv}
 	v.video = te.task(u, videoKind, store.TaskCompleted).ID
 	v.audio = te.task(u, audioKind, store.TaskCompleted).ID
+	v.videoUpload = te.upload(u, videoKind.name, videoKind.data)
+	v.audioUpload = te.upload(u, audioKind.name, audioKind.data)
 	v.public = e.publish(u, v.image).ID
 	v.likedPost = v.public
 	v.hidden = e.post(u, store.MediaImage, store.FlagNSFW).ID

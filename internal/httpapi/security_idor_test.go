@@ -55,8 +55,8 @@ func idorMatrix(v victim) map[string]idorCase {
 			"images": []any{map[string]any{"imageId": v.image}}}, want: 404},
 
 		"GET /user/profile":          {path: "/user/profile", want: 200},
-		"PUT /user/profile":          {path: "/user/profile", body: map[string]any{"avatarImageId": v.originImage}, want: 404},
-		"GET /user/profile/{userId}": {path: "/user/profile/" + v.user.ID, want: 200}, // public
+		"PUT /user/profile":          {path: "/user/profile", body: map[string]any{"avatarImageId": v.originImage}, want: 400}, // "no image of yours has this id", as for none
+		"GET /user/profile/{userId}": {path: "/user/profile/" + v.user.ID, want: 200},                                          // public
 		"GET /user/{userId}/{list}":  {path: "/user/" + v.user.ID + "/feed", want: 200, absent: hidden},
 		"GET /user/authBg":           {path: "/user/authBg", want: 200},
 		"GET /user/referral-info":    {path: "/user/referral-info", want: 200},
@@ -84,10 +84,10 @@ func idorMatrix(v victim) map[string]idorCase {
 
 		"GET /files/{key...}":            {path: "/files/" + v.imageKey, want: 403, raw: true}, // unsigned
 		"POST /upload":                   {path: "/upload", want: 400},
-		"POST /image":                    {path: "/image", body: map[string]any{"imageId": v.originImage}, want: 404},
-		"GET /image/{imageId}":           {path: "/image/" + v.originImage, want: 200}, // the id is the capability
-		"DELETE /image/{imageId}":        {path: "/image/" + v.originImage, want: 404},
-		"POST /image/check/{imageId}":    {path: "/image/check/" + v.originImage, want: 404},
+		"POST /image":                    {path: "/image", body: map[string]any{"imageId": v.originImage}, want: 403}, // image ids are capabilities (GET /image/:id): 403 leaks nothing
+		"GET /image/{imageId}":           {path: "/image/" + v.originImage, want: 200},                                // the id is the capability
+		"DELETE /image/{imageId}":        {path: "/image/" + v.originImage, want: 403},
+		"POST /image/check/{imageId}":    {path: "/image/check/" + v.originImage, want: 200}, // anyone may ask for a CSAM check; a clean image stays
 		"GET /images/{imageIds}":         {path: "/images/" + v.originImage, want: 200},
 		"POST /download/{$}":             {path: "/download/", body: map[string]any{"imageId": v.originImage}, want: 404},
 		"POST /download":                 {path: "/download", body: map[string]any{"imageId": v.originImage}, want: 404},
@@ -112,14 +112,16 @@ func idorMatrix(v victim) map[string]idorCase {
 		"GET /sitemap/users":                  {path: "/sitemap/users", want: 200},
 		"GET /sitemap/feeds":                  {path: "/sitemap/feeds", want: 200, absent: hidden},
 		"GET /connection/websocket":           {path: "/connection/websocket", want: 400, raw: true}, // no upgrade
-		"GET /realtime/token":                 {path: "/realtime/token", want: 200},
+		"GET /realtime/token":                 {path: "/realtime/token", want: 404},                  // embedded realtime: tokens are for an external Centrifugo
 		" /":                                  {path: "/nothing/here", want: 404, raw: true},
 	}
-	for _, k := range []struct{ prefix, task, ids string }{{"/video", v.video, "videoIds"}, {"/music", v.audio, "audioIds"}} {
+	for _, k := range []struct{ prefix, task, ids, upload string }{
+		{"/video", v.video, "videoIds", v.videoUpload}, {"/music", v.audio, "audioIds", v.audioUpload}} {
 		m["GET "+k.prefix+"/task/{taskId}"] = idorCase{path: k.prefix + "/task/" + k.task, want: 404}
 		m["GET "+k.prefix+"/info/{"+k.ids+"}"] = idorCase{path: k.prefix + "/info/" + k.task, want: 200, absent: []string{k.task}}
 		m["POST "+k.prefix+"/submit/{taskId}"] = idorCase{path: k.prefix + "/submit/" + k.task, want: 404}
-		m["POST "+k.prefix+"/initialize"] = idorCase{path: k.prefix + "/initialize", body: map[string]any{"threadId": v.thread}, want: 404}
+		m["POST "+k.prefix+"/initialize"] = idorCase{path: k.prefix + "/initialize", body: map[string]any{"threadId": v.thread,
+			"fileId": k.upload, "sourceImageId": v.originImage}, want: 404}
 		m["DELETE "+k.prefix+"/upload/{taskId}"] = idorCase{path: k.prefix + "/upload/" + k.task, want: 404}
 	}
 	return m
