@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -176,6 +177,11 @@ func TestSecurityIDORMatrix(t *testing.T) {
 		expect(t, e.do("GET", "/agent/chatMessages/"+v.thread, a.Token, nil), 200)
 		expect(t, e.do("GET", "/feed/"+v.hidden, a.Token, nil), 200)
 		expect(t, e.do("GET", "/video/task/"+v.video, a.Token, nil), 200)
+		// The snapshot sees a change (else the checks above prove nothing).
+		e.like("DELETE", v.public, a.Token, 200)
+		if reflect.DeepEqual(e.snapshot(v), before) {
+			t.Fatal("the snapshot missed the owner's own unlike")
+		}
 	})
 }
 
