@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Bounded fuzzing for CI (.ci/run): runs each decoder's fuzz target for
-# FUZZTIME (default 5s) on top of its committed corpus
+# FUZZTIME (default 4s) on top of its committed corpus
 # (testdata/fuzz/<Name>/ next to the target, plus the f.Add seeds). A
 # crash fails the run and Go writes the failing input to that directory —
 # commit it with the fix. Every target listed here parses client or
-# upstream input; run one longer locally with
+# upstream input. Budget: 16 targets × 4s plus ~1–10s start-up each with a
+# warm cache (≈2 min); the first run also compiles the dependency graph
+# with fuzzing instrumentation once (minutes on a cold cache, then cached).
+# Run one longer locally with
 #   go test -run='^$' -fuzz='^FuzzParseChunk$' -fuzztime=5m ./internal/uistream
 set -euo pipefail
 cd "$(dirname "$0")/.."
-fuzztime=${FUZZTIME:-5s}
+fuzztime=${FUZZTIME:-4s}
 
 # package  target — message conversion, chunk assembly, id lists, cursors,
 # Accept-Language, multipart, image sniffing, SSE Last-Event-ID, and the

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	mathbig "math/big"
 	"strings"
 	"testing"
 	"time"
@@ -100,7 +99,10 @@ func (e *env) publicKeyBytes() (pemBytes, jwks []byte) {
 	}
 	x, _ := base64.RawURLEncoding.DecodeString(set.Keys[0].X)
 	y, _ := base64.RawURLEncoding.DecodeString(set.Keys[0].Y)
-	pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(mathbig.Int).SetBytes(x), Y: new(mathbig.Int).SetBytes(y)}
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		e.t.Fatal(err)
