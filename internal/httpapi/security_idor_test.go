@@ -199,3 +199,40 @@ func (e *env) sendUnchecked(method, path, token string, body any) response {
 	}
 	return e.send(apitest.WithoutValidation(context.Background()), method, path, token, ct, raw)
 }
+
+// TestSecurityRouteAuth checks the table's auth column against behaviour:
+// without a token every required-auth route and every password route is
+// 401 {"message":"Unauthorized"} (password routes even with a valid JWT),
+// and no optional or public route asks for one.
+func TestSecurityRouteAuth(t *testing.T) {
+	t.Parallel()
+	forEachSecStore(t, func(t *testing.T, e secEnv) {
+		a := e.member()
+		v := e.seedVictim(a)
+		matrix := idorMatrix(v)
+		before := e.settled(v)
+		for _, r := range e.api.Routes() {
+			c, ok := matrix[routeKey(r)]
+			if !ok || r.Method == "" || r.Pattern == "/connection/websocket" {
+				continue // TestSecurityIDORMatrix reports missing cases
+			}
+			token := ""
+			if r.Auth == httpapi.AuthPassword {
+				token = a.Token // a user's JWT opens no operator route
+			}
+			res := e.sendUnchecked(r.Method, c.path, token, c.body)
+			unauthorized := res.Status == 401 && strings.TrimSpace(string(res.Body)) == `{"message":"Unauthorized"}`
+			switch r.Auth {
+			case httpapi.AuthRequired, httpapi.AuthPassword:
+				if !unauthorized {
+					t.Errorf("%s (%s) without credentials: %d %.200s, want 401 Unauthorized", routeKey(r), r.Auth, res.Status, res.Body)
+				}
+			default:
+				if res.Status == 401 || res.Status >= 500 {
+					t.Errorf("%s (%s) anonymously: %d %.200s", routeKey(r), r.Auth, res.Status, res.Body)
+				}
+			}
+		}
+		e.unchanged(t, v, before, "anonymous calls")
+	})
+}
