@@ -35,8 +35,8 @@ var errUnauthorized = apperr.New(apperr.Unauthorized, "Unauthorized")
 
 // requireAuth answers 401 unless the bearer token is valid. The caller's
 // profile is created on first sight (lazy sign-up) before the handler runs.
-func (s *Server) requireAuth(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) requireAuth(next http.HandlerFunc) guarded {
+	return guarded{AuthRequired, func(w http.ResponseWriter, r *http.Request) {
 		claims, err := s.verifyRequest(r)
 		if err != nil {
 			s.log.DebugContext(r.Context(), "token rejected", "err", err)
@@ -48,25 +48,25 @@ func (s *Server) requireAuth(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		next(w, s.withViewer(r, claims))
-	}
+	}}
 }
 
 // optionalAuth identifies the viewer when the token is valid and treats a
 // missing or invalid token as anonymous (never 401).
-func (s *Server) optionalAuth(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) optionalAuth(next http.HandlerFunc) guarded {
+	return guarded{AuthOptional, func(w http.ResponseWriter, r *http.Request) {
 		claims, err := s.verifyRequest(r)
 		if err == nil && s.ensureProfile(r.Context(), claims) == nil {
 			r = s.withViewer(r, claims)
 		}
 		next(w, r)
-	}
+	}}
 }
 
 // requirePassword guards server-to-server routes with ?password=. With no
 // ADMIN_PASSWORD configured these routes are closed, never open.
-func (s *Server) requirePassword(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) requirePassword(next http.HandlerFunc) guarded {
+	return guarded{AuthPassword, func(w http.ResponseWriter, r *http.Request) {
 		want := s.Config.AdminPassword
 		got := r.URL.Query().Get("password")
 		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
@@ -74,7 +74,7 @@ func (s *Server) requirePassword(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		next(w, r)
-	}
+	}}
 }
 
 func (s *Server) verifyRequest(r *http.Request) (auth.Claims, error) {

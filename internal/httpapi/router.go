@@ -19,7 +19,8 @@ import (
 // requireAuth) adds the per-user and per-IP rate limits of an expensive
 // route group; limitIP in the chain is the loose per-IP limit on all.
 func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
+	mux := newRouteMux() // a ServeMux that records the route table (routes.go)
+	defer s.recordRoutes(mux)
 	sys := systemHandlers{s}
 	mux.HandleFunc("GET /health", sys.health)
 	mux.HandleFunc("GET /ready", sys.ready)
@@ -165,7 +166,7 @@ func (s *Server) Handler() http.Handler {
 
 // slash registers a route written with a trailing slash (API.md §0) so it
 // answers with and without the slash and matches only that exact path.
-func slash(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
+func slash(mux *routeMux, pattern string, h any) {
 	mux.HandleFunc(pattern+"{$}", h)
 	mux.HandleFunc(pattern[:len(pattern)-1], h)
 }

@@ -78,6 +78,7 @@ type Server struct {
 	log        *slog.Logger
 	background sync.WaitGroup
 	profiles   profileCache
+	routes     routeTable // what Handler registered, for Routes
 	hot        hotReads
 	limits     *rateLimits
 }

@@ -15,9 +15,9 @@ import (
 // would be a 500 on Postgres and stored bytes on SQLite. The message names
 // the parameter: the query key, or the path wildcard of the route the
 // request would reach (found only on this error path).
-func (s *Server) guardText(mux *http.ServeMux) http.Handler {
+func (s *Server) guardText(mux *routeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := checkPathText(mux, r); err != nil {
+		if err := checkPathText(mux.ServeMux, r); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
