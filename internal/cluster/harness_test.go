@@ -31,6 +31,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for the River and run rows
 	"github.com/redis/go-redis/v9"
 
+	"github.com/kira-art/kira/internal/blob/blobtest"
 	"github.com/kira-art/kira/internal/redistest"
 	"github.com/kira-art/kira/internal/store/storetest"
 )
@@ -92,13 +93,17 @@ var buildKira = sync.OnceValues(func() (string, error) {
 	return bin, nil
 })
 
-// blobSettings says where the instances keep files. Today every process
-// uses the local backend in the shared KIRA_DATA_DIR (its blobs/
-// directory), so each instance serves the others' files. This is the hook
-// for the S3 leg: once BLOB_BACKEND=s3 exists, return BLOB_BACKEND=s3 and
-// the S3_* settings of an S3-speaking server started here, and the data
-// directory then only needs to share the development signing keys.
-func blobSettings(*testing.T) []string { return nil }
+// blobSettings puts every instance's files in one S3 endpoint — a fake
+// S3 (gofakes3) started in this test process, reached over HTTP through
+// the real AWS SDK in each kira process — so an instance serves what
+// another stored (presigned URLs), as in production. The shared data
+// directory then only carries the development keys.
+func blobSettings(t *testing.T) []string {
+	srv := blobtest.Start(t, "kira", "kira-public")
+	return []string{"BLOB_BACKEND=s3", "S3_ENDPOINT=" + srv.URL, "S3_REGION=" + blobtest.Region,
+		"S3_BUCKET=kira", "S3_PUBLIC_BUCKET=kira-public", "S3_FORCE_PATH_STYLE=true",
+		"S3_ACCESS_KEY_ID=" + blobtest.AccessKeyID, "S3_SECRET_ACCESS_KEY=" + blobtest.SecretAccessKey}
+}
 
 // startCluster starts A (which applies the migrations and creates the
 // shared development keys), then B and the worker.
