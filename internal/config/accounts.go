@@ -17,9 +17,8 @@ type MailConfig struct {
 	// (KIRA_APP_URL, default https://kira.art).
 	AppURL string
 	// UnsubscribeSecret keys the signed unsubscribe links
-	// (MAIL_UNSUBSCRIBE_SECRET); empty = a random key kept in
-	// $KIRA_DATA_DIR/mail-unsubscribe.key, which is enough for one instance
-	// (several instances must share the secret).
+	// (MAIL_UNSUBSCRIBE_SECRET); empty = derived from the URL signing key
+	// in $KIRA_DATA_DIR, which instances sharing a data directory share.
 	UnsubscribeSecret string
 }
 

@@ -3,54 +3,38 @@ package notify
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/kira-art/kira/internal/apperr"
+	"github.com/kira-art/kira/internal/blob"
 	"github.com/kira-art/kira/internal/jobs/jobargs"
 	"github.com/kira-art/kira/internal/mail"
 	"github.com/kira-art/kira/internal/store"
 )
 
-// unsubscribeKeyFile holds the random key used when MAIL_UNSUBSCRIBE_SECRET
-// is unset.
-const unsubscribeKeyFile = "mail-unsubscribe.key"
-
-// UnsubscribeKey is the key that signs unsubscribe tokens: derived from
-// secret when set (every instance sharing it accepts every link), else a
-// random key created once in dataDir, like the URL signing key — enough
-// for a single instance, and links stay valid across restarts. The
-// derivation keeps the secret itself out of the HMAC, so one secret could
-// serve other purposes without its tokens being interchangeable.
+// UnsubscribeKey is the key that signs unsubscribe tokens, derived (HMAC
+// with a fixed label, so tokens are never interchangeable with other uses
+// of the root) from secret when set, else from the data directory's URL
+// signing key (blob.LoadOrCreateKey) — which instances sharing a data
+// directory already share, so every instance accepts every link, and links
+// stay valid across restarts.
 func UnsubscribeKey(secret, dataDir string) ([]byte, error) {
-	if secret != "" {
-		m := hmac.New(sha256.New, []byte(secret))
-		m.Write([]byte("kira mail unsubscribe v1"))
-		return m.Sum(nil), nil
+	root := []byte(secret)
+	if secret == "" {
+		var err error
+		if root, err = blob.LoadOrCreateKey(dataDir); err != nil {
+			return nil, fmt.Errorf("unsubscribe key: %w", err)
+		}
 	}
-	path := filepath.Join(dataDir, unsubscribeKeyFile)
-	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
-		return b, nil
-	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, err
-	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		return nil, fmt.Errorf("write unsubscribe key: %w", err)
-	}
-	return b, nil
+	m := hmac.New(sha256.New, root)
+	m.Write([]byte("kira mail unsubscribe v1"))
+	return m.Sum(nil), nil
 }
 
 // UnsubscribeToken is "<userId>.<signature>". It does not expire: an
