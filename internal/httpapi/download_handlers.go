@@ -15,18 +15,7 @@ type downloadHandlers struct{ s *Server }
 
 // image is POST /download/: {imageId} → {url, watermarked}.
 func (h downloadHandlers) image(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		ImageID *string `json:"imageId"`
-	}
-	if err := decodeJSON(r, &body); err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	if body.ImageID == nil {
-		h.s.writeError(w, r, apperr.Invalidf("imageId: is required"))
-		return
-	}
-	id, err := parseFileID("imageId", *body.ImageID)
+	id, err := decodeImageIDBody(r)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return

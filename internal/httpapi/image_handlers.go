@@ -24,24 +24,28 @@ func parseFileID(field, raw string) (string, error) {
 	return raw, nil
 }
 
+// decodeImageIDBody reads the {imageId} body of POST /image, /publish/ and
+// /download/: present and a FileId, else a 400 naming the field.
+func decodeImageIDBody(r *http.Request) (string, error) {
+	var body struct {
+		ImageID *string `json:"imageId"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		return "", err
+	}
+	if body.ImageID == nil {
+		return "", apperr.Invalidf("imageId: is required")
+	}
+	return parseFileID("imageId", *body.ImageID)
+}
+
 // maxListIDs is API.md §0's limit on comma-separated id lists.
 const maxListIDs = 100
 
 // ensure is POST /image: the caller's image, with derivatives made when
 // missing.
 func (h imageHandlers) ensure(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		ImageID *string `json:"imageId"`
-	}
-	if err := decodeJSON(r, &body); err != nil {
-		h.s.writeError(w, r, err)
-		return
-	}
-	if body.ImageID == nil {
-		h.s.writeError(w, r, apperr.Invalidf("imageId: is required"))
-		return
-	}
-	id, err := parseFileID("imageId", *body.ImageID)
+	id, err := decodeImageIDBody(r)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return

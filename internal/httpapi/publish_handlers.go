@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"regexp"
 
 	"github.com/kira-art/kira/internal/analytics"
 	"github.com/kira-art/kira/internal/apperr"
@@ -14,22 +13,13 @@ import (
 // or task by id; everything else is read from the caller's records.
 type publishHandlers struct{ s *Server }
 
-// publishFileIDPattern is the FileId shape of the contract.
-var publishFileIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,200}$`)
-
 func (h publishHandlers) image(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		ImageID *string `json:"imageId"`
-	}
-	if err := decodeJSON(r, &body); err != nil {
+	id, err := decodeImageIDBody(r)
+	if err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}
-	if body.ImageID == nil || !publishFileIDPattern.MatchString(*body.ImageID) {
-		h.s.writeError(w, r, apperr.Invalidf("imageId: must be an image id"))
-		return
-	}
-	f, err := h.s.Publish.Image(r.Context(), userID(r), *body.ImageID)
+	f, err := h.s.Publish.Image(r.Context(), userID(r), id)
 	h.respond(w, r, f, err)
 }
 

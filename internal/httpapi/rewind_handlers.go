@@ -23,7 +23,7 @@ func rewindHidden(t store.Thread, viewerID string) bool {
 // answer says nothing about ids the viewer may not know).
 func (h rewindHandlers) check(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("originImageId")
-	if !publishFileIDPattern.MatchString(id) {
+	if !fileIDPattern.MatchString(id) {
 		h.s.writeError(w, r, apperr.Invalidf("originImageId: must be an image id"))
 		return
 	}
