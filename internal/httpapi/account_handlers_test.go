@@ -82,17 +82,15 @@ func TestAccountDeletionScheduleStatusCancel(t *testing.T) {
 	})
 }
 
-// accountEnv is a server with an admin password whose data directory the
-// test knows, so it can look at the blob files on disk.
+// accountEnv is a server with an admin password; the env's dataDir lets
+// the test look at the blob files on disk.
 type accountEnv struct {
 	feedEnv
-	dataDir string
 }
 
 func forEachAccountStore(t *testing.T, grace, reminder time.Duration, fn func(t *testing.T, e accountEnv), more ...func(*config.Config)) {
 	t.Helper()
-	dirs := make(chan string, 1)
-	forEachRawStore(t, func(t *testing.T, r rawEnv) { fn(t, accountEnv{feedEnv{r}, <-dirs}) }, func(c *config.Config) {
+	forEachRawStore(t, func(t *testing.T, r rawEnv) { fn(t, accountEnv{feedEnv{r}}) }, func(c *config.Config) {
 		c.AdminPassword = testAdminPassword
 		if grace > 0 {
 			c.Accounts.DeletionGrace, c.Accounts.DeletionReminder = grace, reminder
@@ -100,7 +98,6 @@ func forEachAccountStore(t *testing.T, grace, reminder time.Duration, fn func(t 
 		for _, m := range more {
 			m(c)
 		}
-		dirs <- c.DataDir
 	})
 }
 

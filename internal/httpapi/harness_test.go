@@ -34,6 +34,8 @@ type env struct {
 	store  *store.Store
 	key    *auth.DevKey
 	client *http.Client
+	// dataDir is the app's KIRA_DATA_DIR (blobs, outbox, keys on disk).
+	dataDir string
 }
 
 // server is where the env listens.
@@ -79,7 +81,7 @@ func newAppEnv(t *testing.T, st *store.Store, opts []app.Option, mutate ...func(
 		}
 	})
 	return &env{t: t, srv: server{URL: "http://" + a.Addr()}, app: a, api: a.API(), store: st, key: key,
-		client: apitest.New(t).Client(t)}
+		client: apitest.New(t).Client(t), dataDir: cfg.DataDir}
 }
 
 // slowModel makes the local model pause between tokens, so a run stays
