@@ -65,7 +65,9 @@ type Service struct {
 var (
 	ErrRunActive        = apperr.New(apperr.Conflict, "A response is already being generated for this thread").WithCode("run_active")
 	ErrInsufficientPlan = apperr.New(apperr.Forbidden, "Thinking and crazy modes need a Pro or Max plan").WithCode("insufficient_plan")
-	ErrDraining         = apperr.New(apperr.Unavailable, "Server is shutting down; try again").WithCode("draining")
+	// ErrDraining's Retry-After is long enough for the load balancer to
+	// notice /ready failing and route the retry elsewhere.
+	ErrDraining = apperr.New(apperr.Unavailable, "Server is shutting down; try again").WithCode("draining").WithRetryAfter(2 * time.Second)
 )
 
 // New builds the service with defaults filled in.

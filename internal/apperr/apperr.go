@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error for the client.
@@ -36,6 +37,9 @@ type Error struct {
 	Message string
 	Code    string
 	Err     error
+	// RetryAfter, when positive, tells the client when to try again (the
+	// Retry-After header of a 429 or 503), rounded up to whole seconds.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -51,6 +55,13 @@ func (e *Error) Unwrap() error { return e.Err }
 func (e *Error) WithCode(code string) *Error {
 	c := *e
 	c.Code = code
+	return &c
+}
+
+// WithRetryAfter returns a copy of e that asks the client to retry after d.
+func (e *Error) WithRetryAfter(d time.Duration) *Error {
+	c := *e
+	c.RetryAfter = d
 	return &c
 }
 

@@ -3,9 +3,7 @@ package httpapi
 import (
 	"context"
 	"crypto/subtle"
-	"math"
 	"net/http"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -126,15 +124,8 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, route, key string
 		return true
 	}
 	s.limits.limited.WithLabelValues(route).Inc()
-	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(retry)))
-	s.writeError(w, r, errRateLimited)
+	s.writeError(w, r, errRateLimited.WithRetryAfter(retry))
 	return false
-}
-
-// retryAfterSeconds rounds up to whole seconds, at least 1 (the header
-// has no fractions, and 0 would invite an immediate retry).
-func retryAfterSeconds(d time.Duration) int {
-	return max(1, int(math.Ceil(d.Seconds())))
 }
 
 // clientIPKey is the per-IP bucket of the request (see ratelimit.ClientIP

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kira-art/kira/internal/apperr"
 	"github.com/kira-art/kira/internal/httpapi/middleware"
@@ -34,10 +36,6 @@ var statusOf = map[apperr.Kind]int{
 	apperr.Undecodable:  http.StatusUnprocessableEntity,
 	apperr.RateLimited:  http.StatusTooManyRequests,
 }
-
-// drainRetryAfter is the Retry-After (seconds) of a draining instance's
-// 503s: long enough for the load balancer to notice /ready failing.
-const drainRetryAfter = "2"
 
 // classify turns any error into a client-facing *apperr.Error: store
 // sentinels become 404/409, anything unknown becomes an internal error.
@@ -79,10 +77,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Code != "" {
 		body["error"] = e.Code
 	}
-	if e.Code == "draining" { // this instance is shutting down: retry (the load balancer routes elsewhere)
-		w.Header().Set("Retry-After", drainRetryAfter)
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(e.RetryAfter)))
 	}
 	writeJSON(w, status, body)
+}
+
+// retryAfterSeconds rounds up to whole seconds, at least 1 (the header
+// has no fractions, and 0 would invite an immediate retry).
+func retryAfterSeconds(d time.Duration) int {
+	return max(1, int(math.Ceil(d.Seconds())))
 }
 
 // writeJSON writes v as the JSON body with a status. The body is built in
