@@ -13,16 +13,17 @@ import (
 // emitter appends chunks to the run's log and folds them into the message
 // that will be stored, so what is stored is exactly what viewers saw.
 type emitter struct {
-	log   runs.Log
-	runID string
-	asm   *uistream.Assembler
+	log    runs.Log
+	runID  string
+	writer string // this instance: appends are fenced by it (runs.Log.AppendAs)
+	asm    *uistream.Assembler
 	// open text/reasoning blocks, closed before a tool call or the end.
 	openText, openReasoning string
 	seq                     int
 }
 
-func newEmitter(log runs.Log, runID string) *emitter {
-	return &emitter{log: log, runID: runID, asm: uistream.NewAssembler()}
+func newEmitter(log runs.Log, runID, writer string) *emitter {
+	return &emitter{log: log, runID: runID, writer: writer, asm: uistream.NewAssembler()}
 }
 
 func (e *emitter) emit(ctx context.Context, c uistream.Chunk) error {
@@ -33,7 +34,7 @@ func (e *emitter) emit(ctx context.Context, c uistream.Chunk) error {
 	if err := e.asm.Add(c); err != nil {
 		return fmt.Errorf("assemble %s chunk: %w", c.Type(), err)
 	}
-	_, err = e.log.Append(ctx, e.runID, data)
+	_, err = e.log.AppendAs(ctx, e.runID, e.writer, data)
 	return err
 }
 

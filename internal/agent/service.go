@@ -87,7 +87,7 @@ func New(d Deps) *Service {
 	return &Service{d: d, cancels: map[string]context.CancelFunc{}}
 }
 
-// Start begins the reaper that fails runs whose instance died.
+// Start begins the reaper that takes over runs whose instance died.
 func (s *Service) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopReaper = cancel
@@ -142,10 +142,10 @@ func (s *Service) Drain(ctx context.Context) {
 	}
 }
 
-// reap marks runs with expired leases failed and closes their logs so
-// viewers are released, every LeaseTTL/2.
+// reap claims runs whose lease expired (their instance died or stalled)
+// and takes them over, every claimInterval.
 func (s *Service) reap(ctx context.Context) {
-	t := time.NewTicker(s.d.LeaseTTL / 2)
+	t := time.NewTicker(s.claimInterval())
 	defer t.Stop()
 	for {
 		select {
@@ -153,17 +153,24 @@ func (s *Service) reap(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		expired, err := s.d.Store.ExpireRuns(ctx, time.Now())
+		if s.isClosing() {
+			continue // a draining instance hands runs over; it takes none
+		}
+		claimed, err := s.d.Store.ClaimExpiredRuns(ctx, now(), s.d.Instance, now().Add(s.d.LeaseTTL))
 		if err != nil {
-			s.d.Log.Warn("expire runs", "err", err)
+			s.d.Log.Warn("claim expired runs", "err", err)
 			continue
 		}
-		for _, r := range expired {
-			s.d.Log.Warn("run lease expired: marked failed", "run_id", r.ID, "thread_id", r.ThreadID, "instance", r.Instance)
-			s.d.Runs.Append(ctx, r.ID, mustChunk(errorChunk("The server running this response stopped."))) //nolint:errcheck // log may be gone
-			s.d.Runs.Close(ctx, r.ID)                                                                      //nolint:errcheck
+		for _, r := range claimed {
+			s.takeOver(ctx, r)
 		}
 	}
+}
+
+func (s *Service) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
 }
 
 // Status is the state of a thread's agent.

@@ -84,27 +84,12 @@ func (s *Service) begin(ctx context.Context, req StartRequest, runID string) (St
 		return out, err
 	}
 	out.Run = r
-	e := newEmitter(s.d.Runs, r.ID)
+	e := newEmitter(s.d.Runs, r.ID, s.d.Instance)
 	if err := e.emit(ctx, startChunk(r.AssistantMessageID)); err != nil {
-		s.d.Store.FinishRun(context.WithoutCancel(ctx), store.RunResult{RunID: r.ID, Status: store.RunFailed, Error: err.Error()}) //nolint:errcheck
+		s.d.Store.FinishRun(context.WithoutCancel(ctx), store.RunResult{RunID: r.ID, Instance: r.Instance, Status: store.RunFailed, Error: err.Error()}) //nolint:errcheck
 		return out, fmt.Errorf("open run log: %w", err)
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	s.mu.Lock()
-	s.cancels[r.ID] = cancel
-	if s.stopping { // Stop ran between the closing check and here
-		cancel()
-	}
-	s.mu.Unlock()
-	s.wg.Go(func() {
-		defer func() {
-			s.mu.Lock()
-			delete(s.cancels, r.ID)
-			s.mu.Unlock()
-			cancel()
-		}()
-		s.execute(runCtx, r, req, e)
-	})
+	s.launch(r, func(ctx context.Context) { s.execute(ctx, r, req, e, nil) })
 	return out, nil
 }
 

@@ -45,7 +45,7 @@ func (a *App) buildAgent(ctx context.Context) (agentParts, error) {
 	}
 	host, _ := os.Hostname()
 	a.agent = agent.New(agent.Deps{Store: a.store, Runs: backend, Model: model, Images: images,
-		Files: a.files, Views: a.views,
+		Files: a.files, Views: a.views, LeaseTTL: a.cfg.RunLease,
 		Log: a.log, Instance: fmt.Sprintf("%s/%d", host, os.Getpid())})
 	a.titles = agent.NewTitles(a.store, model, a.log, a.publishTitle)
 	a.log.Info("agent ready", "model", model.Name(), "runs", fmt.Sprintf("%T", backend))

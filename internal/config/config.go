@@ -56,6 +56,10 @@ type Config struct {
 	LLMThinkingModel string        // LLM_THINKING_MODEL; empty = LLM_MODEL
 	LLMTitleModel    string        // LLM_TITLE_MODEL; empty = LLM_MODEL
 	LLMTokenDelay    time.Duration // LLM_TOKEN_DELAY: the local model's pause per token, default 15ms
+	// RunLease is RUN_LEASE, default 10s: a chat run renews its lease every
+	// third of it; when an instance dies, another takes its runs over
+	// about 1.2 leases later (STREAMING.md §2).
+	RunLease time.Duration
 
 	ImageProvider  string   // IMAGE_PROVIDER: local (default, offline renderer) or openai (images API)
 	ImageBaseURL   string   // IMAGE_BASE_URL; default LLM_BASE_URL
@@ -175,7 +179,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		dst      *time.Duration
 	}{{"CMS_TIMEOUT", "3s", &c.CMSTimeout}, {"CMS_CACHE_TTL", "60s", &c.CMSCacheTTL}, {"LLM_TOKEN_DELAY", "15ms", &c.LLMTokenDelay},
 		{"VIDEO_TIMEOUT", "30m", &c.Media.VideoTimeout}, {"MUSIC_TIMEOUT", "10m", &c.Media.MusicTimeout},
-		{"TASK_SLOT_LEASE", "30s", &c.Media.SlotLease}} {
+		{"TASK_SLOT_LEASE", "30s", &c.Media.SlotLease}, {"RUN_LEASE", "10s", &c.RunLease}} {
 		v, err := time.ParseDuration(get(d.key, d.def))
 		if err != nil {
 			problems = append(problems, d.key+": not a duration (e.g. "+d.def+")")
@@ -275,6 +279,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownGrace < 0 {
 		p = append(p, "KIRA_SHUTDOWN_TIMEOUT: must not be negative")
+	}
+	if c.RunLease < time.Second {
+		p = append(p, "RUN_LEASE: at least 1s")
 	}
 	switch c.LLMProvider {
 	case "local":

@@ -143,12 +143,21 @@ type Request struct {
 	// MaxTokens caps the output; 0 leaves it to the provider.
 	MaxTokens int
 	Purpose   Purpose
+	// Resume continues a step that was cut off (a run taken over from an
+	// instance that died): the assistant had already said Resume.Text
+	// (after thinking Resume.Reasoning) in this step, and the model goes on
+	// from there without repeating it. Messages end before that step.
+	Resume *Resume
 
 	// title is the structured input of a Title request. Providers read the
 	// prose in Messages; the scripted local model reads this instead of
 	// parsing its own description back.
 	title *TitleInput
 }
+
+// Resume is what the assistant had already produced in an interrupted
+// step.
+type Resume struct{ Text, Reasoning string }
 
 func (r Request) validate() error {
 	if len(r.Messages) == 0 {

@@ -18,7 +18,7 @@ type plan struct {
 
 // script turns req into the full event sequence of one step.
 func script(req Request) []Event {
-	p := makePlan(req)
+	p := resumed(makePlan(req), req.Resume)
 	var evs []Event
 	out := 0
 	if req.Thinking && p.reasoning != "" {
@@ -42,11 +42,37 @@ func script(req Request) []Event {
 	return append(evs, Usage{Input: inputTokens(req), Output: out}, Finish{Reason: p.finish})
 }
 
+// resumed cuts what an interrupted step already said off the plan: the
+// same request makes the same plan, so the rest is its continuation. A
+// prefix that is not the plan's (another model wrote it) ends the text.
+func resumed(p plan, r *Resume) plan {
+	if r == nil {
+		return p
+	}
+	rest := func(full, said string) string {
+		if after, ok := strings.CutPrefix(full, said); ok {
+			return after
+		}
+		return ""
+	}
+	if r.Text != "" {
+		p.reasoning = ""
+		p.text = rest(p.text, r.Text)
+	} else {
+		p.reasoning = rest(p.reasoning, r.Reasoning)
+	}
+	return p
+}
+
 func makePlan(req Request) plan {
 	last := req.Messages[len(req.Messages)-1]
 	switch {
 	case req.Purpose == PurposeTitle:
 		return plan{text: localTitle(req), finish: FinishStop}
+	case last.Role == RoleTool && interrupted(last):
+		// The call was cut off before its arguments were complete (its
+		// run was taken over): make it again.
+		return firstPlan(req, lastUser(req.Messages))
 	case last.Role == RoleTool:
 		return closingPlan(req.Messages)
 	case last.Role == RoleUser:
@@ -348,6 +374,12 @@ func toolFailure(m Message) (string, bool) {
 		content = "unknown error"
 	}
 	return strings.TrimRight(firstWords(content, 30), ".! "), true
+}
+
+// interrupted reports a tool result saying the call was cut off (the
+// agent's wording for a call a dead instance left half-written).
+func interrupted(m Message) bool {
+	return m.IsError && strings.Contains(m.Text(), "interrupted while this tool call was being written")
 }
 
 func lastUser(msgs []Message) Message {

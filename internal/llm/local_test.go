@@ -259,3 +259,38 @@ func TestLocalCancelAndCloseInterruptDelay(t *testing.T) {
 		t.Fatalf("after Close: %v", err)
 	}
 }
+
+// TestLocalResumesAnInterruptedStep: given what a cut-off step had said, the
+// local model streams the rest of the same step (and the same tool call),
+// so a taken-over run reads as if it had never stopped.
+func TestLocalResumesAnInterruptedStep(t *testing.T) {
+	t.Parallel()
+	req := llm.Request{Messages: []llm.Message{llm.UserMessage(llm.Text("draw a red fox in the snow"))}, Tools: llm.Tools(), Thinking: true}
+	full := runLocal(t, req)
+	for _, cut := range []int{0, 1, len(full.text) / 2, len(full.text)} {
+		resume := req
+		resume.Resume = &llm.Resume{Text: full.text[:cut], Reasoning: full.reasoning}
+		rest := runLocal(t, resume)
+		if full.text[:cut]+rest.text != full.text {
+			t.Fatalf("cut at %d: %q + %q, want %q", cut, full.text[:cut], rest.text, full.text)
+		}
+		if len(rest.calls) != 1 || rest.calls[0].ID != full.calls[0].ID || string(rest.calls[0].Args) != string(full.calls[0].Args) {
+			t.Fatalf("cut at %d: calls %+v, want %+v", cut, rest.calls, full.calls)
+		}
+		if cut > 0 && rest.reasoning != "" {
+			t.Fatalf("cut at %d: reasoned again: %q", cut, rest.reasoning)
+		}
+	}
+	// Cut inside the reasoning: the rest of the reasoning, then the text.
+	half := full.reasoning[:len(full.reasoning)/2]
+	resume := req
+	resume.Resume = &llm.Resume{Reasoning: half}
+	if rest := runLocal(t, resume); half+rest.reasoning != full.reasoning || rest.text != full.text {
+		t.Fatalf("reasoning resumed as %q / text %q", rest.reasoning, rest.text)
+	}
+	// Text the model did not write ends the step's text.
+	resume.Resume = &llm.Resume{Text: "Something else entirely"}
+	if rest := runLocal(t, resume); rest.text != "" {
+		t.Fatalf("foreign prefix continued with %q", rest.text)
+	}
+}

@@ -148,8 +148,17 @@ func (o *OpenAI) params(req Request) (openai.ChatCompletionNewParams, error) {
 			p.Messages = append(p.Messages, msg)
 		}
 	}
+	if r := req.Resume; r != nil && r.Text != "" {
+		// Chat completions cannot prefill a reply, so the cut-off text is
+		// the last assistant turn and an instruction asks for the rest.
+		p.Messages = append(p.Messages, openai.AssistantMessage(r.Text), openai.SystemMessage(resumeInstruction))
+	}
 	return p, nil
 }
+
+// resumeInstruction asks the model to finish an interrupted reply.
+const resumeInstruction = "Your previous reply was cut off after the text above. Continue it exactly where it stopped, " +
+	"without repeating any of it and without any preamble."
 
 // toOpenAIMessage converts one message; ok is false for messages the API
 // would reject and that carry nothing (an empty assistant turn).

@@ -21,8 +21,9 @@ type entry struct {
 type logBuffer struct {
 	mu      sync.Mutex
 	entries []entry
-	ended   bool  // the end marker was reached
-	err     error // the source failed; entries before it are still served
+	ended   bool   // the end marker was reached
+	writer  string // Memory: the only writer AppendAs accepts ("" = the first)
+	err     error  // the source failed; entries before it are still served
 	// wake is closed and replaced on every change, waking all waiting
 	// subscriptions at once without a per-subscriber queue.
 	wake chan struct{}
@@ -44,11 +45,20 @@ func (b *logBuffer) add(es ...entry) {
 }
 
 // appendNew assigns the next id at nowMS and appends data; Memory's Append.
-func (b *logBuffer) appendNew(nowMS uint64, data []byte) (string, error) {
+func (b *logBuffer) appendNew(nowMS uint64, writer string, data []byte) (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.ended {
 		return "", ErrClosed
+	}
+	if writer != "" {
+		switch b.writer {
+		case "":
+			b.writer = writer
+		case writer:
+		default:
+			return "", ErrFenced
+		}
 	}
 	var last eventID
 	if n := len(b.entries); n > 0 {

@@ -39,11 +39,28 @@ func NewMemory(ttl time.Duration) *Memory {
 
 // Append implements Log. data is copied.
 func (m *Memory) Append(ctx context.Context, runID string, data []byte) (string, error) {
+	return m.AppendAs(ctx, runID, "", data)
+}
+
+// AppendAs implements Log.
+func (m *Memory) AppendAs(ctx context.Context, runID, writer string, data []byte) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
 	b := m.log(runID, true)
-	return b.appendNew(uint64(time.Now().UnixMilli()), append([]byte(nil), data...))
+	return b.appendNew(uint64(time.Now().UnixMilli()), writer, append([]byte(nil), data...))
+}
+
+// Claim implements Log.
+func (m *Memory) Claim(ctx context.Context, runID, writer string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b := m.log(runID, true)
+	b.mu.Lock()
+	b.writer = writer
+	b.mu.Unlock()
+	return nil
 }
 
 // Close implements Log.
@@ -76,6 +93,24 @@ func (m *Memory) Tail(ctx context.Context, runID, after string) (*Subscription, 
 		return nil, ErrNotFound
 	}
 	return follow(ctx, runID, b, from, nil), nil
+}
+
+// Snapshot implements Log.
+func (m *Memory) Snapshot(ctx context.Context, runID string) ([]Event, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	b := m.log(runID, false)
+	if b == nil {
+		return nil, false, ErrNotFound
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	evs := make([]Event, len(b.entries))
+	for i, e := range b.entries {
+		evs[i] = e.ev
+	}
+	return evs, b.ended, nil
 }
 
 func (m *Memory) log(runID string, create bool) *logBuffer {

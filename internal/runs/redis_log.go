@@ -23,15 +23,28 @@ const (
 	readCount = 512
 	// closedMarker starts the script error for an append after Close.
 	closedMarker = "KIRA_CLOSED"
+	// fencedMarker starts the script error for an append by a writer
+	// other than the log's claimant.
+	fencedMarker = "KIRA_FENCED"
 )
 
 // Both scripts read the last entry to tell whether the end marker is there,
 // which makes "append unless closed" and "close once" atomic.
 var (
+	// KEYS[2] holds the log's writer: the first named writer takes it, a
+	// claim replaces it, and any other named writer is refused.
 	appendScript = redis.NewScript(`
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 if last[1] and last[1][2][1] == 'end' then
   return redis.error_reply('` + closedMarker + ` log closed')
+end
+if ARGV[3] ~= '' then
+  local w = redis.call('GET', KEYS[2])
+  if not w then
+    redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
+  elseif w ~= ARGV[3] then
+    return redis.error_reply('` + fencedMarker + ` log claimed')
+  end
 end
 local id = redis.call('XADD', KEYS[1], '*', 'd', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -57,15 +70,33 @@ func (f *feed) stop() { f.cancel() }
 
 // Append implements Log.
 func (r *Redis) Append(ctx context.Context, runID string, data []byte) (string, error) {
-	id, err := appendScript.Run(ctx, r.client, []string{r.logKey(runID)}, data, liveTTL.Milliseconds()).Text()
+	return r.AppendAs(ctx, runID, "", data)
+}
+
+// AppendAs implements Log.
+func (r *Redis) AppendAs(ctx context.Context, runID, writer string, data []byte) (string, error) {
+	id, err := appendScript.Run(ctx, r.client, []string{r.logKey(runID), r.writerKey(runID)}, data, liveTTL.Milliseconds(), writer).Text()
 	if err != nil {
-		if strings.HasPrefix(err.Error(), closedMarker) {
+		switch {
+		case strings.HasPrefix(err.Error(), closedMarker):
 			return "", ErrClosed
+		case strings.HasPrefix(err.Error(), fencedMarker):
+			return "", ErrFenced
 		}
 		return "", redisErr("append", err)
 	}
 	return id, nil
 }
+
+// Claim implements Log.
+func (r *Redis) Claim(ctx context.Context, runID, writer string) error {
+	if err := r.client.Set(ctx, r.writerKey(runID), writer, liveTTL).Err(); err != nil {
+		return redisErr("claim", err)
+	}
+	return nil
+}
+
+func (r *Redis) writerKey(runID string) string { return r.prefix + "writer:" + runID }
 
 // Close implements Log.
 func (r *Redis) Close(ctx context.Context, runID string) error {
@@ -86,6 +117,28 @@ func (r *Redis) Tail(ctx context.Context, runID, after string) (*Subscription, e
 		return nil, err
 	}
 	return follow(ctx, runID, f.buf, from, func() { r.detach(runID, f) }), nil
+}
+
+// Snapshot implements Log with one XRANGE: takeovers are rare and logs are
+// a few thousand entries at most.
+func (r *Redis) Snapshot(ctx context.Context, runID string) ([]Event, bool, error) {
+	msgs, err := r.client.XRange(ctx, r.logKey(runID), "-", "+").Result()
+	if err != nil {
+		return nil, false, redisErr("snapshot", err)
+	}
+	if len(msgs) == 0 {
+		return nil, false, ErrNotFound
+	}
+	evs := make([]Event, 0, len(msgs))
+	for _, m := range msgs {
+		if _, ok := m.Values["end"]; ok {
+			return evs, true, nil
+		}
+		if d, ok := m.Values["d"].(string); ok {
+			evs = append(evs, Event{ID: m.ID, Data: []byte(d)})
+		}
+	}
+	return evs, false, nil
 }
 
 // attach joins the run's feed, starting one when the run has none here.

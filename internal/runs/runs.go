@@ -27,6 +27,16 @@ type Log interface {
 	// Append adds data to the run's log, creating the log on first use, and
 	// returns the entry's id. ErrClosed after Close.
 	Append(ctx context.Context, runID string, data []byte) (string, error)
+	// AppendAs is Append by a named writer: the first named writer of a
+	// log owns it, and after Claim only the claimant may append.
+	// ErrFenced for any other writer, so an instance that stalled past its
+	// lease cannot interleave chunks with the instance that took its run
+	// over.
+	AppendAs(ctx context.Context, runID, writer string, data []byte) (string, error)
+	// Claim makes writer the log's only writer from now on (the run's
+	// takeover). Read the log after Claim: nothing more from the old
+	// writer can arrive.
+	Claim(ctx context.Context, runID, writer string) error
 	// Close writes the end marker; the log expires a TTL later. Closing an
 	// already closed log does nothing; closing a log that has no entries
 	// creates an empty, closed one (a run that failed before any output).
@@ -39,6 +49,11 @@ type Log interface {
 	// producer appends its first chunk before anyone tails, so "not found"
 	// always means there is nothing to follow.
 	Tail(ctx context.Context, runID, after string) (*Subscription, error)
+	// Snapshot returns the entries written so far and whether the end
+	// marker is among them, without waiting: what an instance taking over
+	// a run whose producer died reads to learn where the run stopped.
+	// ErrNotFound when the log does not exist.
+	Snapshot(ctx context.Context, runID string) (events []Event, closed bool, err error)
 }
 
 // Leases gives each thread at most one active run across all instances.
@@ -87,6 +102,7 @@ var (
 	ErrNotFound   = errors.New("runs: log not found")
 	ErrBadEventID = errors.New("runs: malformed event id")
 	ErrClosed     = errors.New("runs: log closed")
+	ErrFenced     = errors.New("runs: log claimed by another writer")
 	ErrLeaseHeld  = errors.New("runs: lease held by another run")
 	ErrLeaseLost  = errors.New("runs: lease not held by this run")
 	ErrBadTTL     = errors.New("runs: ttl must be at least 1ms")

@@ -70,6 +70,55 @@ func logSuite(t *testing.T, open opener) {
 		}
 	})
 
+	t.Run("snapshot returns what is written so far and whether it ended", func(t *testing.T) {
+		t.Parallel()
+		a, b := open(t, ttl)
+		run := randomID()
+		if _, _, err := b.Snapshot(ctx, run); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("snapshot of a missing log: %v, want ErrNotFound", err)
+		}
+		ids := appendN(t, a, run, 0, 7)
+		evs, closed, err := b.Snapshot(ctx, run)
+		if err != nil || closed {
+			t.Fatalf("open log: closed=%v err=%v", closed, err)
+		}
+		checkEvents(t, evs, ids, 0)
+		ids = append(ids, appendN(t, a, run, 7, 3)...)
+		if err := a.Close(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+		evs, closed, err = b.Snapshot(ctx, run)
+		if err != nil || !closed {
+			t.Fatalf("closed log: closed=%v err=%v", closed, err)
+		}
+		checkEvents(t, evs, ids, 0)
+	})
+
+	t.Run("a claim fences the log's previous writer", func(t *testing.T) {
+		t.Parallel()
+		a, b := open(t, ttl)
+		run := randomID()
+		if _, err := a.AppendAs(ctx, run, "dead", chunkData(0)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.AppendAs(ctx, run, "heir", chunkData(1)); !errors.Is(err, ErrFenced) {
+			t.Fatalf("append by a second writer before any claim: %v, want ErrFenced", err)
+		}
+		if err := b.Claim(ctx, run, "heir"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.AppendAs(ctx, run, "dead", chunkData(1)); !errors.Is(err, ErrFenced) {
+			t.Fatalf("append by the old writer after the claim: %v, want ErrFenced", err)
+		}
+		if _, err := b.AppendAs(ctx, run, "heir", chunkData(1)); err != nil {
+			t.Fatalf("append by the claimant: %v", err)
+		}
+		evs, _, err := b.Snapshot(ctx, run)
+		if err != nil || len(evs) != 2 || !bytes.Equal(evs[1].Data, chunkData(1)) {
+			t.Fatalf("log after the claim: %d events, %v", len(evs), err)
+		}
+	})
+
 	t.Run("concurrent tailers each get every event once in order", func(t *testing.T) {
 		t.Parallel()
 		a, b := open(t, ttl)

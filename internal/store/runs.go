@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -76,10 +75,13 @@ func (s *Store) GetRun(ctx context.Context, id string) (Run, error) {
 	return scanRun(s.reader().row(ctx, "SELECT "+runColumns+" FROM agent_runs WHERE id = ?", id))
 }
 
-// RenewRunLease extends a running run's lease (heartbeat).
-func (s *Store) RenewRunLease(ctx context.Context, id string, until time.Time) error {
+// RenewRunLease extends a running run's lease (heartbeat). The lease is
+// fenced by instance: ErrNotFound when the run has ended or another instance
+// has taken it over, which tells a stalled owner to stop writing.
+func (s *Store) RenewRunLease(ctx context.Context, id, instance string, until time.Time) error {
 	return s.inTx(ctx, func(c conn) error {
-		res, err := c.exec(ctx, "UPDATE agent_runs SET lease_until = ? WHERE id = ? AND status = 'running'", micros(until), id)
+		res, err := c.exec(ctx, "UPDATE agent_runs SET lease_until = ? WHERE id = ? AND status = 'running' AND COALESCE(instance, '') = ?",
+			micros(until), id, instance)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -93,7 +95,10 @@ func (s *Store) RenewRunLease(ctx context.Context, id string, until time.Time) e
 // RunResult is what a finished run commits at once: the assistant message,
 // its version's images, the tasks it queued, and the run's final status.
 type RunResult struct {
-	RunID     string
+	RunID string
+	// Instance fences the commit: only the instance that holds the run
+	// (started it or took it over) may finish it.
+	Instance  string
 	Status    string
 	Error     string
 	Assistant *Message
@@ -102,12 +107,13 @@ type RunResult struct {
 }
 
 // FinishRun commits a run's outputs and status in one transaction. Only a
-// run still marked running can finish (a reaper may have failed it).
+// run still marked running by res.Instance can finish (another instance may
+// have taken it over).
 func (s *Store) FinishRun(ctx context.Context, res RunResult) (*Version, error) {
 	var versionID string
 	err := s.inTx(ctx, func(c conn) error {
 		upd, err := c.exec(ctx, `UPDATE agent_runs SET status = ?, error = ?, finished_at = ?
-			WHERE id = ? AND status = 'running'`, res.Status, nullString(res.Error), micros(now()), res.RunID)
+			WHERE id = ? AND status = 'running' AND COALESCE(instance, '') = ?`, res.Status, nullString(res.Error), micros(now()), res.RunID, res.Instance)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -156,9 +162,12 @@ func saveVersionWithTasks(ctx context.Context, c conn, m Message, images []Versi
 	return id, nil
 }
 
-// ExpireRuns marks runs whose lease ran out as failed (their instance died)
-// and returns them, so threads never stay "running" forever.
-func (s *Store) ExpireRuns(ctx context.Context, at time.Time) ([]Run, error) {
+// ClaimExpiredRuns takes over the running runs whose lease ran out before
+// at (their instance died or stalled): each is moved to instance with a
+// lease until `until`, in its own conditional update, so when several
+// instances race for a run exactly one gets it. It returns the runs this
+// call claimed.
+func (s *Store) ClaimExpiredRuns(ctx context.Context, at time.Time, instance string, until time.Time) ([]Run, error) {
 	rows, err := s.reader().query(ctx, "SELECT "+runColumns+" FROM agent_runs WHERE status = 'running' AND lease_until < ?", micros(at))
 	if err != nil {
 		return nil, mapErr(err)
@@ -176,18 +185,18 @@ func (s *Store) ExpireRuns(ctx context.Context, at time.Time) ([]Run, error) {
 	var out []Run
 	for _, r := range expired {
 		err := s.inTx(ctx, func(c conn) error {
-			res, err := c.exec(ctx, `UPDATE agent_runs SET status = 'failed', error = 'lease expired', finished_at = ?
-				WHERE id = ? AND status = 'running' AND lease_until < ?`, micros(now()), r.ID, micros(at))
+			res, err := c.exec(ctx, `UPDATE agent_runs SET instance = ?, lease_until = ?
+				WHERE id = ? AND status = 'running' AND lease_until < ?`, instance, micros(until), r.ID, micros(at))
 			if err != nil {
 				return mapErr(err)
 			}
 			if n, _ := res.RowsAffected(); n > 0 {
-				r.Status = RunFailed
+				r.Instance, r.LeaseUntil = instance, until
 				out = append(out, r)
 			}
 			return nil
 		})
-		if err != nil && !errors.Is(err, ErrNotFound) {
+		if err != nil {
 			return out, err
 		}
 	}

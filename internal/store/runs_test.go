@@ -64,23 +64,41 @@ func TestRunLifecycle(t *testing.T) {
 	})
 }
 
-func TestExpireRuns(t *testing.T) {
+func TestClaimExpiredRuns(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		u := newUser(t, s)
 		th, _ := s.CreateThread(ctx, store.Thread{ID: uuid.NewString(), UserID: u.ID, Title: "t"}, userMessage("u1", "hi"))
-		r := store.Run{ID: uuid.NewString(), ThreadID: th.ID, UserID: u.ID, LeaseUntil: time.Now().Add(-time.Second)}
+		r := store.Run{ID: uuid.NewString(), ThreadID: th.ID, UserID: u.ID, Instance: "dead", LeaseUntil: time.Now().Add(-time.Second)}
 		if _, err := s.StartRun(ctx, r, nil); err != nil {
 			t.Fatal(err)
 		}
-		expired, err := s.ExpireRuns(ctx, time.Now())
-		if err != nil || len(expired) != 1 || expired[0].ID != r.ID {
-			t.Fatalf("expired %+v %v", expired, err)
+		until := time.Now().Add(time.Minute)
+		claimed, err := s.ClaimExpiredRuns(ctx, time.Now(), "heir", until)
+		if err != nil || len(claimed) != 1 || claimed[0].ID != r.ID || claimed[0].Instance != "heir" {
+			t.Fatalf("claimed %+v %v", claimed, err)
+		}
+		// A second claimer finds nothing: the lease is the heir's now.
+		if again, err := s.ClaimExpiredRuns(ctx, time.Now(), "other", until); err != nil || len(again) != 0 {
+			t.Fatalf("second claim %+v %v", again, err)
 		}
 		got, _ := s.GetRun(ctx, r.ID)
-		if got.Status != store.RunFailed {
-			t.Fatalf("status %s", got.Status)
+		if got.Status != store.RunRunning || got.Instance != "heir" {
+			t.Fatalf("run after claim: %+v", got)
+		}
+		// The dead owner is fenced out of renewing and finishing.
+		if err := s.RenewRunLease(ctx, r.ID, "dead", until); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("renew by the old owner: %v", err)
+		}
+		if _, err := s.FinishRun(ctx, store.RunResult{RunID: r.ID, Instance: "dead", Status: store.RunFailed}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("finish by the old owner: %v", err)
+		}
+		if err := s.RenewRunLease(ctx, r.ID, "heir", until); err != nil {
+			t.Fatalf("renew by the heir: %v", err)
+		}
+		if _, err := s.FinishRun(ctx, store.RunResult{RunID: r.ID, Instance: "heir", Status: store.RunCompleted}); err != nil {
+			t.Fatalf("finish by the heir: %v", err)
 		}
 	})
 }
