@@ -236,7 +236,7 @@ func TestRunTakeoverModelDown(t *testing.T) {
 		}
 		msgs, _ := s.ListMessages(context.Background(), thread)
 		var stored struct {
-			Parts    []json.RawMessage `json:"parts"`
+			Parts    []json.RawMessage       `json:"parts"`
 			Metadata struct{ Status string } `json:"metadata"`
 		}
 		if err := json.Unmarshal(msgs[len(msgs)-1].Body, &stored); err != nil {
