@@ -36,6 +36,7 @@ func TestCluster(t *testing.T) {
 		t.Run("post published on A is served by B", func(t *testing.T) { t.Parallel(); c.publishedOnA(t) })
 	})
 	t.Run("each job ran exactly once", c.jobsOnce)
+	t.Run("runs of an instance killed with SIGKILL are taken over", c.killMidRun)
 	t.Run("SIGTERM drains A under load", c.drainA)
 }
 

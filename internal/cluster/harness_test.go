@@ -128,7 +128,9 @@ func startCluster(t *testing.T) *cluster {
 		"LLM_TOKEN_DELAY=40ms", "KIRA_LOG_LEVEL=info", // info: the "listening" line
 		// Every client here is 127.0.0.1: the global per-IP limit would
 		// count the whole load as one abuser. Per-user limits stay on.
-		"RATE_LIMIT_IP=off")
+		"RATE_LIMIT_IP=off",
+		// A dead instance's runs are taken over about 1.2 leases later.
+		"RUN_LEASE=3s")
 	c.env = append(c.env, blobSettings(t)...)
 	if c.db, err = sql.Open("pgx", dbURL); err != nil {
 		t.Fatal(err)
