@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kira-art/kira/bench/internal/loadkit"
 	"github.com/kira-art/kira/internal/auth"
 )
 
@@ -160,8 +161,8 @@ func (d *driver) stop(ctx context.Context, ss []session) error {
 // keep-alive comments in the background.
 func (d *driver) hold(resp *http.Response) error {
 	t := time.AfterFunc(streamReady, func() { resp.Body.Close() })
-	r := newSSEReader(resp.Body)
-	err := r.until("start-step")
+	r := loadkit.NewSSE(resp.Body)
+	err := r.Until("start-step")
 	if !t.Stop() || err != nil {
 		resp.Body.Close()
 		return fmt.Errorf("stream did not reach start-step: %v", err)
@@ -169,7 +170,7 @@ func (d *driver) hold(resp *http.Response) error {
 	d.mu.Lock()
 	d.streams = append(d.streams, resp.Body)
 	d.mu.Unlock()
-	d.drains.Go(func() { io.Copy(io.Discard, r.br) }) //nolint:errcheck // ends on close
+	d.drains.Go(func() { io.Copy(io.Discard, r.Rest()) }) //nolint:errcheck // ends on close
 	return nil
 }
 
