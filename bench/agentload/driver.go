@@ -107,7 +107,7 @@ func (d *driver) dispatch(ctx context.Context, args []string) error {
 // setup creates n sessions plus the extra one.
 func (d *driver) setup(ctx context.Context, n int) error {
 	all := make([]session, n+1)
-	err := forEach(ctx, n+1, d.conc, func(ctx context.Context, i int) (err error) {
+	err := loadkit.ForEach(ctx, n+1, d.conc, func(ctx context.Context, i int) (err error) {
 		all[i], err = d.c.newSession(ctx)
 		return err
 	})
@@ -117,7 +117,7 @@ func (d *driver) setup(ctx context.Context, n int) error {
 
 // post starts a run on each session and holds its POST response open.
 func (d *driver) post(ctx context.Context, ss []session) error {
-	return forEach(ctx, len(ss), d.conc, func(_ context.Context, i int) error {
+	return loadkit.ForEach(ctx, len(ss), d.conc, func(_ context.Context, i int) error {
 		resp, err := d.c.startRun(ctx, ss[i]) // ctx: the stream outlives this command
 		if err != nil {
 			return err
@@ -128,7 +128,7 @@ func (d *driver) post(ctx context.Context, ss []session) error {
 
 // view opens one viewer per session.
 func (d *driver) view(ctx context.Context, ss []session) error {
-	return forEach(ctx, len(ss), d.conc, func(_ context.Context, i int) error {
+	return loadkit.ForEach(ctx, len(ss), d.conc, func(_ context.Context, i int) error {
 		resp, err := d.c.openStream(ctx, ss[i])
 		if err != nil {
 			return err
@@ -151,7 +151,7 @@ func (d *driver) shared(ctx context.Context, n int) error {
 
 // stop stops the runs of ss; each stop answers once its run is saved.
 func (d *driver) stop(ctx context.Context, ss []session) error {
-	return forEach(ctx, len(ss), d.conc, func(ctx context.Context, i int) error {
+	return loadkit.ForEach(ctx, len(ss), d.conc, func(ctx context.Context, i int) error {
 		return d.c.stopRun(ctx, ss[i])
 	})
 }

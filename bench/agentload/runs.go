@@ -79,7 +79,7 @@ func startCPUProfile(path string) (stop func(), err error) {
 // to its end.
 func measureBatch(ctx context.Context, c *client, k, conc int) (batchResult, error) {
 	sessions := make([]session, k)
-	err := forEach(ctx, k, conc, func(ctx context.Context, i int) (err error) {
+	err := loadkit.ForEach(ctx, k, conc, func(ctx context.Context, i int) (err error) {
 		sessions[i], err = c.newSession(ctx)
 		return err
 	})

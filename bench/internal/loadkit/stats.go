@@ -34,3 +34,16 @@ func RSS(pid string) uint64 {
 	}
 	return 0
 }
+
+// LoadAvg is the machine's 1, 5 and 15 minute load average ("?" unknown).
+func LoadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], "/")
+}
