@@ -24,7 +24,8 @@
 // servers' KIRA_DATA_DIR), as `kira token` does. With -kira, the users who
 // run the agent get -credits addon credits and the task users plan pro
 // (so they make videos) through `kira credits` and `kira plan`, run with
-// this process's environment (it must name the servers' database). With
+// this process's environment (DATABASE_URL must name the servers'
+// database) and KIRA_DATA_DIR set to -data-dir. With
 // -forwarded-for each user sends its own X-Forwarded-For address, so the
 // per-IP limits count users as a proxy would show them (the servers must
 // trust this client: RATE_LIMIT_TRUSTED_PROXIES=127.0.0.1).

@@ -57,18 +57,23 @@ func (s *soak) grant(ctx context.Context, agentUsers, taskUsers []*user) error {
 		return nil
 	}
 	err := loadkit.ForEach(ctx, len(agentUsers), 4, func(ctx context.Context, i int) error {
-		return kiraCmd(ctx, s.o.kira, "credits", "--sub", agentUsers[i].id, "--add", strconv.Itoa(s.o.credits))
+		return kiraCmd(ctx, s.o, "credits", "--sub", agentUsers[i].id, "--add", strconv.Itoa(s.o.credits))
 	})
 	if err != nil {
 		return err
 	}
 	return loadkit.ForEach(ctx, len(taskUsers), 4, func(ctx context.Context, i int) error {
-		return kiraCmd(ctx, s.o.kira, "plan", "--sub", taskUsers[i].id, "--plan", "pro")
+		return kiraCmd(ctx, s.o, "plan", "--sub", taskUsers[i].id, "--plan", "pro")
 	})
 }
 
-func kiraCmd(ctx context.Context, bin string, args ...string) error {
-	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+// kiraCmd runs an operator command of -kira with this environment and
+// KIRA_DATA_DIR set to -data-dir (the servers' key and, with SQLite, their
+// database).
+func kiraCmd(ctx context.Context, o options, args ...string) error {
+	cmd := exec.CommandContext(ctx, o.kira, args...)
+	cmd.Env = append(os.Environ(), "KIRA_DATA_DIR="+o.dataDir)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("kira %s: %v: %s", args[0], err, out)
 	}
