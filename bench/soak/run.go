@@ -137,7 +137,9 @@ func (s *soak) sampleUntilStop(ctx context.Context, start time.Time) []sample {
 		}
 		select {
 		case <-tick.C:
-			add("")
+			if warmed || time.Until(warm) > time.Second { // not a twin of the warm-up sample
+				add("")
+			}
 			continue
 		case <-time.After(time.Until(next)):
 		case <-ctx.Done():
