@@ -198,5 +198,10 @@ func (s *soak) getJSON(ctx context.Context, rq request, v any) error {
 	if err != nil || v == nil {
 		return err
 	}
-	return json.Unmarshal(body, v)
+	if err := json.Unmarshal(body, v); err != nil {
+		// The answer was recorded as a success; its body was not one.
+		s.rec.count(rq.route+" (answer)", outcome{kind: "bad JSON", detail: err.Error()})
+		return err
+	}
+	return nil
 }
