@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,11 +9,11 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/kira-art/kira/bench/internal/loadkit"
 	"github.com/kira-art/kira/internal/auth"
 )
 
@@ -56,7 +55,7 @@ func (c *client) newSession(ctx context.Context) (session, error) {
 	if err != nil {
 		return session{}, err
 	}
-	body := map[string]any{"message": userMessage("m1", "a fox in the snow")}
+	body := map[string]any{"message": loadkit.UserMessage("m1", "a fox in the snow")}
 	resp, err := c.do(ctx, http.MethodPost, "/thread/", tok, body)
 	if err != nil {
 		return session{}, err
@@ -74,7 +73,7 @@ func (c *client) newSession(ctx context.Context) (session, error) {
 // startRun posts a new user message to the thread; the response is the
 // run's SSE stream.
 func (c *client) startRun(ctx context.Context, s session) (*http.Response, error) {
-	body := map[string]any{"threadId": s.threadID, "messages": []any{userMessage("u"+uuid.NewString()[:8], runPrompt)}}
+	body := map[string]any{"threadId": s.threadID, "messages": []any{loadkit.UserMessage("u"+uuid.NewString()[:8], runPrompt)}}
 	return c.do(ctx, http.MethodPost, "/agent/streaming", s.token, body)
 }
 
@@ -121,76 +120,4 @@ func (c *client) do(ctx context.Context, method, path, token string, body any) (
 		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(msg)))
 	}
 	return resp, nil
-}
-
-// userMessage is an AI SDK v5 user message with one text part.
-func userMessage(id, text string) map[string]any {
-	return map[string]any{"id": id, "role": "user", "parts": []any{map[string]any{"type": "text", "text": text}}}
-}
-
-// sseReader reads the data of a UI message stream's events.
-type sseReader struct{ br *bufio.Reader }
-
-func newSSEReader(r io.Reader) *sseReader { return &sseReader{br: bufio.NewReader(r)} }
-
-// next returns the next event's data ("[DONE]" included), skipping id
-// lines, keep-alive comments and blank lines.
-func (r *sseReader) next() (string, error) {
-	for {
-		line, err := r.br.ReadString('\n')
-		if err != nil {
-			return "", err
-		}
-		if data, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), "data: "); ok {
-			return data, nil
-		}
-	}
-}
-
-// until reads events up to and including the first chunk of type typ.
-func (r *sseReader) until(typ string) error {
-	for {
-		data, err := r.next()
-		if err != nil {
-			return err
-		}
-		if chunkType(data) == typ {
-			return nil
-		}
-	}
-}
-
-// chunkType is a chunk's "type" ("" for [DONE] or unparsable data).
-func chunkType(data string) string {
-	var c struct {
-		Type string `json:"type"`
-	}
-	if json.Unmarshal([]byte(data), &c) != nil {
-		return ""
-	}
-	return c.Type
-}
-
-// forEach calls fn(i) for i in [0, n) on at most conc goroutines and returns
-// the first error; after an error the remaining calls are skipped.
-func forEach(ctx context.Context, n, conc int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(conc, n) {
-		wg.Go(func() {
-			for i := range next {
-				if err := fn(ctx, i); err != nil {
-					cancel(err)
-				}
-			}
-		})
-	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return context.Cause(ctx)
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kira-art/kira/bench/internal/loadkit"
 	"github.com/kira-art/kira/internal/auth"
 )
 
@@ -106,7 +107,7 @@ func (d *driver) dispatch(ctx context.Context, args []string) error {
 // setup creates n sessions plus the extra one.
 func (d *driver) setup(ctx context.Context, n int) error {
 	all := make([]session, n+1)
-	err := forEach(ctx, n+1, d.conc, func(ctx context.Context, i int) (err error) {
+	err := loadkit.ForEach(ctx, n+1, d.conc, func(ctx context.Context, i int) (err error) {
 		all[i], err = d.c.newSession(ctx)
 		return err
 	})
@@ -116,7 +117,7 @@ func (d *driver) setup(ctx context.Context, n int) error {
 
 // post starts a run on each session and holds its POST response open.
 func (d *driver) post(ctx context.Context, ss []session) error {
-	return forEach(ctx, len(ss), d.conc, func(_ context.Context, i int) error {
+	return loadkit.ForEach(ctx, len(ss), d.conc, func(_ context.Context, i int) error {
 		resp, err := d.c.startRun(ctx, ss[i]) // ctx: the stream outlives this command
 		if err != nil {
 			return err
@@ -127,7 +128,7 @@ func (d *driver) post(ctx context.Context, ss []session) error {
 
 // view opens one viewer per session.
 func (d *driver) view(ctx context.Context, ss []session) error {
-	return forEach(ctx, len(ss), d.conc, func(_ context.Context, i int) error {
+	return loadkit.ForEach(ctx, len(ss), d.conc, func(_ context.Context, i int) error {
 		resp, err := d.c.openStream(ctx, ss[i])
 		if err != nil {
 			return err
@@ -150,7 +151,7 @@ func (d *driver) shared(ctx context.Context, n int) error {
 
 // stop stops the runs of ss; each stop answers once its run is saved.
 func (d *driver) stop(ctx context.Context, ss []session) error {
-	return forEach(ctx, len(ss), d.conc, func(ctx context.Context, i int) error {
+	return loadkit.ForEach(ctx, len(ss), d.conc, func(ctx context.Context, i int) error {
 		return d.c.stopRun(ctx, ss[i])
 	})
 }
@@ -160,8 +161,8 @@ func (d *driver) stop(ctx context.Context, ss []session) error {
 // keep-alive comments in the background.
 func (d *driver) hold(resp *http.Response) error {
 	t := time.AfterFunc(streamReady, func() { resp.Body.Close() })
-	r := newSSEReader(resp.Body)
-	err := r.until("start-step")
+	r := loadkit.NewSSE(resp.Body)
+	err := r.Until("start-step")
 	if !t.Stop() || err != nil {
 		resp.Body.Close()
 		return fmt.Errorf("stream did not reach start-step: %v", err)
@@ -169,7 +170,7 @@ func (d *driver) hold(resp *http.Response) error {
 	d.mu.Lock()
 	d.streams = append(d.streams, resp.Body)
 	d.mu.Unlock()
-	d.drains.Go(func() { io.Copy(io.Discard, r.br) }) //nolint:errcheck // ends on close
+	d.drains.Go(func() { io.Copy(io.Discard, r.Rest()) }) //nolint:errcheck // ends on close
 	return nil
 }
 

@@ -1,16 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/kira-art/kira/bench/internal/loadkit"
 )
 
 // snapshot is the server process's memory at one moment (after a full GC
@@ -36,29 +36,11 @@ func takeSnapshot(clientPID int) snapshot {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	s := snapshot{goroutines: runtime.NumGoroutine(), heapAlloc: ms.HeapAlloc, heapInuse: ms.HeapInuse, stackInuse: ms.StackInuse,
-		rss: rss("self"), fds: openFDs()}
+		rss: loadkit.RSS("self"), fds: openFDs()}
 	if clientPID > 0 {
-		s.clientRSS = rss(strconv.Itoa(clientPID))
+		s.clientRSS = loadkit.RSS(strconv.Itoa(clientPID))
 	}
 	return s
-}
-
-// rss reads VmRSS of /proc/<pid>/status in bytes (0 when unavailable, e.g.
-// not on Linux).
-func rss(pid string) uint64 {
-	f, err := os.Open("/proc/" + pid + "/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // openFDs counts this process's open file descriptors (-1 if unknown).

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/kira-art/kira/bench/internal/loadkit"
 )
 
 // runResult is one run as its POST stream saw it.
@@ -77,7 +79,7 @@ func startCPUProfile(path string) (stop func(), err error) {
 // to its end.
 func measureBatch(ctx context.Context, c *client, k, conc int) (batchResult, error) {
 	sessions := make([]session, k)
-	err := forEach(ctx, k, conc, func(ctx context.Context, i int) (err error) {
+	err := loadkit.ForEach(ctx, k, conc, func(ctx context.Context, i int) (err error) {
 		sessions[i], err = c.newSession(ctx)
 		return err
 	})
@@ -108,9 +110,9 @@ func timedRun(ctx context.Context, c *client, s session) runResult {
 	}
 	defer resp.Body.Close()
 	var r runResult
-	rd := newSSEReader(resp.Body)
+	rd := loadkit.NewSSE(resp.Body)
 	for {
-		data, err := rd.next()
+		data, err := rd.Next()
 		if errors.Is(err, io.EOF) || data == "[DONE]" {
 			break
 		}
@@ -118,7 +120,7 @@ func timedRun(ctx context.Context, c *client, s session) runResult {
 			r.err = err
 			break
 		}
-		r.observe(chunkType(data), data, time.Since(t0))
+		r.observe(loadkit.ChunkType(data), data, time.Since(t0))
 	}
 	r.total = time.Since(t0)
 	return r

@@ -54,6 +54,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kira-art/kira/bench/internal/loadkit"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -145,12 +147,12 @@ func runSide(f sideFlags) error {
 	if err := b.warmProfiles(ctx); err != nil {
 		return err
 	}
-	load0 := loadAvg()
+	load0 := loadkit.LoadAvg()
 	began := time.Now()
 	results, err := b.runRoutes(ctx, rts, rawSequences(), f.opts)
 	fmt.Printf("feedload side by side, %s: -c %d, %d+%d rounds of %s (warm-up %s), server pid %d, load average %s at start, %s at end, %s in all\n\n",
 		began.UTC().Format(time.RFC3339), f.c, f.opts.rounds, f.opts.rounds, f.opts.round, f.opts.warmup, b.pid,
-		load0, loadAvg(), time.Since(began).Round(time.Second))
+		load0, loadkit.LoadAvg(), time.Since(began).Round(time.Second))
 	fmt.Printf("Fixtures: user %s, thread %s, post %s, cursor %d deep, %d like pairs (%d users).\n\n",
 		fx.User, fx.Thread, fx.FeedID, f.depth, len(fx.Pairs), f.likeUsers)
 	writeTable(os.Stdout, results)
@@ -199,17 +201,4 @@ func serverPID(base string) (int, error) {
 		return 0, fmt.Errorf("no port in %s", base)
 	}
 	return pidListening(port)
-}
-
-// loadAvg is the 1, 5 and 15 minute load average.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], "/")
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/kira-art/kira/bench/internal/loadkit"
 )
 
 // summary is one side of a route over its rounds.
@@ -39,7 +41,7 @@ func summarize(rs []round) summary {
 	}
 	s.rateMed, s.rateMin, s.rateMax = median(rates), slices.Min(rates), slices.Max(rates)
 	slices.Sort(lat)
-	s.p50, s.p99 = percentile(lat, 50), percentile(lat, 99)
+	s.p50, s.p99 = loadkit.Percentile(lat, 50), loadkit.Percentile(lat, 99)
 	s.serverUS, s.pgUS = -1, ticksPerReq(pg, n)
 	if srv >= 0 {
 		s.serverUS = ticksPerReq(srv, n)
@@ -62,14 +64,6 @@ func median(v []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// percentile of sorted latencies (nearest rank).
-func percentile(sorted []time.Duration, p int) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	return sorted[min(len(sorted)-1, len(sorted)*p/100)]
 }
 
 // pairRatios are http/raw per pair of consecutive rounds.
