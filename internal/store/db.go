@@ -51,6 +51,10 @@ type Store struct {
 	pg *pgxpool.Pool
 	// jobs inserts River jobs inside the store's transactions (jobs.go).
 	jobs *river.Client[*sql.Tx]
+	// sqlitePath is the SQLite file (empty on Postgres); Migrate locks a
+	// file beside it so processes opening a new database at once migrate
+	// one after the other.
+	sqlitePath string
 }
 
 // Open connects to Postgres when databaseURL is set, otherwise to the SQLite
@@ -120,7 +124,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	read.SetMaxOpenConns(8)
-	s := &Store{read: read, write: write, dialect: SQLite}
+	s := &Store{read: read, write: write, dialect: SQLite, sqlitePath: path}
 	if err := s.newInserter(); err != nil {
 		s.Close()
 		return nil, err

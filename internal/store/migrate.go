@@ -48,16 +48,19 @@ func Migrations(d Dialect) ([]Migration, error) {
 }
 
 // Migrate applies every migration not yet recorded in schema_migrations,
-// each in its own transaction. On Postgres an advisory lock serialises
-// instances that start at the same moment. It returns the versions applied.
+// each in its own transaction. Processes that start at the same moment are
+// serialised (ours and River's migrations alike) by an advisory lock on
+// Postgres and by a lock file beside the database on SQLite. It returns the versions applied.
 func (s *Store) Migrate(ctx context.Context) ([]int, error) {
-	if s.dialect == Postgres {
-		unlock, err := s.migrationLock(ctx)
-		if err != nil {
-			return nil, err
-		}
-		defer unlock()
+	lock := s.migrationLock
+	if s.dialect == SQLite {
+		lock = func(context.Context) (func(), error) { return lockFile(s.sqlitePath + ".migrate.lock") }
 	}
+	unlock, err := lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	applied, err := s.migrateOurs(ctx)
 	if err != nil {
 		return applied, err
@@ -139,6 +142,16 @@ func (s *Store) applyOne(ctx context.Context, c *sql.Conn, m Migration) error {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck
+	// Another process may have applied it since the versions were read:
+	// on SQLite the immediate transaction now holds the write lock (on
+	// Postgres the advisory lock), so this second look is the one that counts.
+	var n int
+	if err := tx.QueryRowContext(ctx, rebind(s.dialect, "SELECT COUNT(*) FROM schema_migrations WHERE version = ?"), m.Version).Scan(&n); err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
 	}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/kira-art/kira/internal/store"
@@ -44,4 +45,28 @@ func TestMigrateIsIdempotent(t *testing.T) {
 			t.Fatalf("second migrate applied %v again", applied)
 		}
 	})
+}
+
+// TestConcurrentFirstMigrationOnSQLite: processes started at once on a new
+// SQLite file (operator commands beside `kira serve`) all open it; each
+// migration is applied once and none fails with "already exists".
+func TestConcurrentFirstMigrationOnSQLite(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "kira.db")
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			s, err := store.Open(context.Background(), "", path)
+			if err == nil {
+				_, err = s.Migrate(context.Background())
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
 }
