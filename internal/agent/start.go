@@ -85,7 +85,11 @@ func (s *Service) begin(ctx context.Context, req StartRequest, runID string) (St
 	}
 	out.Run = r
 	e := newEmitter(s.d.Runs, r.ID, s.d.Instance)
-	if err := e.emit(ctx, startChunk(r.AssistantMessageID)); err != nil {
+	err = s.d.Runs.Claim(ctx, r.ID, s.d.Instance)
+	if err == nil {
+		err = e.emit(ctx, startChunk(r.AssistantMessageID))
+	}
+	if err != nil {
 		s.d.Store.FinishRun(context.WithoutCancel(ctx), store.RunResult{RunID: r.ID, Instance: r.Instance, Status: store.RunFailed, Error: err.Error()}) //nolint:errcheck
 		return out, fmt.Errorf("open run log: %w", err)
 	}

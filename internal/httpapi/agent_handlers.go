@@ -120,6 +120,9 @@ func (h agentHandlers) reconnect(w http.ResponseWriter, r *http.Request) {
 	h.tail(w, r, run.ID, r.Header.Get("Last-Event-ID"))
 }
 
+// streamBrokeOff is the error chunk of a viewer whose log failed.
+const streamBrokeOff = "The response stream was interrupted. Reload to see the rest of the answer."
+
 // tail streams a run's log as SSE: replay after `after`, live chunks, end.
 // A viewer that disconnects only detaches; the run goes on.
 func (h agentHandlers) tail(w http.ResponseWriter, r *http.Request, runID, after string) {
@@ -143,8 +146,15 @@ func (h agentHandlers) tail(w http.ResponseWriter, r *http.Request, runID, after
 		select {
 		case ev, ok := <-sub.Events():
 			if !ok {
-				if sub.Err() == nil {
+				switch err := sub.Err(); {
+				case err == nil:
 					uistream.WriteDone(w) //nolint:errcheck // client may be gone
+				case r.Context().Err() == nil:
+					// The log broke off (Redis unreachable, shutdown): end
+					// the stream as a failed one rather than cutting it;
+					// the run may still finish, and a reload resumes it.
+					h.s.log.Warn("run stream broke off", "run_id", runID, "err", err)
+					uistream.WriteEvent(w, "", uistream.Error(streamBrokeOff)) //nolint:errcheck
 				}
 				return
 			}

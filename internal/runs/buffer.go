@@ -22,7 +22,7 @@ type logBuffer struct {
 	mu      sync.Mutex
 	entries []entry
 	ended   bool   // the end marker was reached
-	writer  string // Memory: the only writer AppendAs accepts ("" = the first)
+	writer  string // Memory: the claimant, the only writer AppendAs accepts
 	err     error  // the source failed; entries before it are still served
 	// wake is closed and replaced on every change, waking all waiting
 	// subscriptions at once without a per-subscriber queue.
@@ -51,14 +51,12 @@ func (b *logBuffer) appendNew(nowMS uint64, writer string, data []byte) (string,
 	if b.ended {
 		return "", ErrClosed
 	}
-	if writer != "" {
-		switch b.writer {
-		case "":
-			b.writer = writer
-		case writer:
-		default:
-			return "", ErrFenced
-		}
+	switch {
+	case writer == "" || writer == b.writer:
+	case b.writer == "":
+		return "", ErrNotFound
+	default:
+		return "", ErrFenced
 	}
 	var last eventID
 	if n := len(b.entries); n > 0 {

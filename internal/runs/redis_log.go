@@ -26,13 +26,17 @@ const (
 	// fencedMarker starts the script error for an append by a writer
 	// other than the log's claimant.
 	fencedMarker = "KIRA_FENCED"
+	// lostMarker starts the script error for an append whose claim is
+	// gone with the log.
+	lostMarker = "KIRA_LOST"
 )
 
 // Both scripts read the last entry to tell whether the end marker is there,
 // which makes "append unless closed" and "close once" atomic.
 var (
-	// KEYS[2] holds the log's writer: the first named writer takes it, a
-	// claim replaces it, and any other named writer is refused.
+	// KEYS[2] holds the log's claimant (Claim); a named writer that is not
+	// the claimant is refused, and so is any named writer once the claim is
+	// gone (the log was lost).
 	appendScript = redis.NewScript(`
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 if last[1] and last[1][2][1] == 'end' then
@@ -41,7 +45,7 @@ end
 if ARGV[3] ~= '' then
   local w = redis.call('GET', KEYS[2])
   if not w then
-    redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
+    return redis.error_reply('` + lostMarker + ` claim gone')
   elseif w ~= ARGV[3] then
     return redis.error_reply('` + fencedMarker + ` log claimed')
   end
@@ -54,6 +58,7 @@ local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 if last[1] and last[1][2][1] == 'end' then return 0 end
 redis.call('XADD', KEYS[1], '*', 'end', '1')
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
 return 1`)
 )
 
@@ -82,6 +87,8 @@ func (r *Redis) AppendAs(ctx context.Context, runID, writer string, data []byte)
 			return "", ErrClosed
 		case strings.HasPrefix(err.Error(), fencedMarker):
 			return "", ErrFenced
+		case strings.HasPrefix(err.Error(), lostMarker):
+			return "", ErrNotFound
 		}
 		return "", redisErr("append", err)
 	}
@@ -100,7 +107,7 @@ func (r *Redis) writerKey(runID string) string { return r.prefix + "writer:" + r
 
 // Close implements Log.
 func (r *Redis) Close(ctx context.Context, runID string) error {
-	if err := closeScript.Run(ctx, r.client, []string{r.logKey(runID)}, r.ttl.Milliseconds()).Err(); err != nil {
+	if err := closeScript.Run(ctx, r.client, []string{r.logKey(runID), r.writerKey(runID)}, r.ttl.Milliseconds()).Err(); err != nil {
 		return redisErr("close", err)
 	}
 	return nil

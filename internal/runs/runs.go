@@ -27,15 +27,17 @@ type Log interface {
 	// Append adds data to the run's log, creating the log on first use, and
 	// returns the entry's id. ErrClosed after Close.
 	Append(ctx context.Context, runID string, data []byte) (string, error)
-	// AppendAs is Append by a named writer: the first named writer of a
-	// log owns it, and after Claim only the claimant may append.
-	// ErrFenced for any other writer, so an instance that stalled past its
-	// lease cannot interleave chunks with the instance that took its run
-	// over.
+	// AppendAs is Append by the log's claimant (Claim): ErrFenced when
+	// another writer has claimed the log since, so an instance that stalled
+	// past its lease cannot interleave chunks with the instance that took
+	// its run over, and ErrNotFound when the claim is gone (the log was
+	// lost, e.g. Redis restarted without persistence), so a writer never
+	// recreates a log that lacks its beginning.
 	AppendAs(ctx context.Context, runID, writer string, data []byte) (string, error)
-	// Claim makes writer the log's only writer from now on (the run's
-	// takeover). Read the log after Claim: nothing more from the old
-	// writer can arrive.
+	// Claim makes writer the log's only writer from now on: the run's
+	// producer claims it before its first chunk, an instance taking the
+	// run over claims it again. Read the log after Claim: nothing more
+	// from the old writer can arrive.
 	Claim(ctx context.Context, runID, writer string) error
 	// Close writes the end marker; the log expires a TTL later. Closing an
 	// already closed log does nothing; closing a log that has no entries

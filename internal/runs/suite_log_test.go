@@ -98,11 +98,17 @@ func logSuite(t *testing.T, open opener) {
 		t.Parallel()
 		a, b := open(t, ttl)
 		run := randomID()
+		if _, err := a.AppendAs(ctx, run, "dead", chunkData(0)); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("append before any claim: %v, want ErrNotFound", err)
+		}
+		if err := a.Claim(ctx, run, "dead"); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := a.AppendAs(ctx, run, "dead", chunkData(0)); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := b.AppendAs(ctx, run, "heir", chunkData(1)); !errors.Is(err, ErrFenced) {
-			t.Fatalf("append by a second writer before any claim: %v, want ErrFenced", err)
+			t.Fatalf("append by a second writer before its claim: %v, want ErrFenced", err)
 		}
 		if err := b.Claim(ctx, run, "heir"); err != nil {
 			t.Fatal(err)
