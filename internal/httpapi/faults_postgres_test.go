@@ -127,7 +127,10 @@ func (e pgProxyEnv) outageProbes(u user) []probe {
 // TestPostgresOutageAndRecovery: with every Postgres connection reset
 // (the database restarting), /ready and ordinary requests answer 503 with
 // the JSON error body, at once; once Postgres is back the same server
-// answers 200 again, without a restart.
+// answers 200 again, without a restart. Under a partition (bytes held,
+// nothing reset) /ready still answers 503 within its deadline; ordinary
+// requests then wait on the stalled connection: nothing bounds a query's
+// time yet (no request or statement deadline), so that is not asserted.
 func TestPostgresOutageAndRecovery(t *testing.T) {
 	t.Parallel()
 	e := newPostgresProxyEnv(t)
@@ -160,4 +163,16 @@ func TestPostgresOutageAndRecovery(t *testing.T) {
 			t.Fatalf("%s after recovery: %d %s", p.name, r.Status, r.Body)
 		}
 	}
+
+	// A partition (bytes held, nothing reset): /ready still answers 503
+	// within its own deadline, and recovers.
+	e.proxy.Set(faultproxy.Blackhole)
+	if r, _ := e.bounded(probe{name: "ready", method: "GET", path: "/ready"}, ""); r.Status != 503 {
+		t.Fatalf("/ready while Postgres is unreachable: %d %s", r.Status, r.Body)
+	}
+	e.proxy.Set(faultproxy.Pass)
+	waitFor(t, "/ready after the partition", func() bool {
+		r, _ := e.bounded(probe{name: "ready", method: "GET", path: "/ready"}, "")
+		return r.Status == 200
+	})
 }

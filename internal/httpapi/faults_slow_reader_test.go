@@ -19,13 +19,15 @@ import (
 	"github.com/kira-art/kira/internal/store/storetest"
 )
 
-// slowViewer is a raw TCP client that follows a run's stream reading a
-// few bytes at a time, with a small receive buffer, as a phone on a bad
-// network does.
+// slowViewer is a raw TCP client that follows a run's stream with a
+// small receive buffer, reading a few bytes only when allowed: the test
+// allows 4 bytes for each event the normal viewer gets, so the slow one
+// is far behind by construction, whatever the machine's speed.
 type slowViewer struct {
-	conn *net.TCPConn
-	read atomic.Int64 // body and header bytes read so far
-	done chan struct{}
+	conn  *net.TCPConn
+	read  atomic.Int64 // header and body bytes read so far
+	allow chan struct{}
+	done  chan struct{}
 }
 
 func openSlowViewer(t *testing.T, e *env, u user, thread string) *slowViewer {
@@ -43,19 +45,17 @@ func openSlowViewer(t *testing.T, e *env, u user, thread string) *slowViewer {
 	t.Cleanup(func() { conn.Close() })
 	fmt.Fprintf(conn, "GET /agent/stream/%s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nAccept: text/event-stream\r\n\r\n",
 		url.PathEscape(thread), addr, u.Token)
-	v := &slowViewer{conn: conn, done: make(chan struct{})}
+	v := &slowViewer{conn: conn, allow: make(chan struct{}, 1024), done: make(chan struct{})}
 	go v.trickle()
 	return v
 }
 
-// trickle reads 8 bytes every 50 ms until the connection ends.
+// trickle reads 4 bytes per allowance until the connection ends.
 func (v *slowViewer) trickle() {
 	defer close(v.done)
-	buf := make([]byte, 8)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for range tick.C {
-		n, err := v.conn.Read(buf)
+	buf := make([]byte, 4)
+	for range v.allow {
+		n, err := io.ReadFull(v.conn, buf)
 		v.read.Add(int64(n))
 		if err != nil {
 			return
@@ -107,12 +107,24 @@ func TestSlowViewerDoesNotSlowTheRun(t *testing.T) {
 
 	counted := &countingReader{r: normal.resp.Body}
 	normal.r = bufio.NewReader(counted)
-	evs := normal.all(t)
-	if types := chunkTypes(t, evs); types[len(types)-1] != "finish" {
+	var types []string
+	for {
+		ev, err := normal.next()
+		if err != nil {
+			t.Fatalf("normal viewer: stream broke off after %v: %v", types, err)
+		}
+		slow.allow <- struct{}{}
+		if ev.Data == "[DONE]" {
+			break
+		}
+		types = append(types, ev.chunk(t)["type"].(string))
+	}
+	normal.resp.Body.Close()
+	if types[len(types)-1] != "finish" {
 		t.Fatalf("normal viewer ended with %v", types)
 	}
 	total, slowRead := counted.n.Load(), slow.read.Load()
-	t.Logf("normal viewer: %d events, %d bytes after start; slow viewer had read %d bytes", len(evs)+1, total, slowRead)
+	t.Logf("normal viewer: %d events, %d bytes after start; slow viewer had read %d bytes", len(types)+1, total, slowRead)
 	if slowRead*10 >= total {
 		t.Fatalf("the slow viewer read %d of %d bytes before the normal one finished: it was not slow", slowRead, total)
 	}
@@ -121,8 +133,9 @@ func TestSlowViewerDoesNotSlowTheRun(t *testing.T) {
 	// A run of the local model is a few KiB: the socket buffers take all
 	// of it, so the handler is usually done with the slow viewer already.
 	t.Logf("after the run: %d goroutine groups still serve it for the slow viewer", runGoroutines(runID))
-	slow.conn.Close()
+	close(slow.allow)
 	<-slow.done
+	slow.conn.Close()
 	waitFor(t, "the server letting go of the slow viewer", func() bool {
 		runtime.Gosched()
 		return runGoroutines(runID) == 0
