@@ -177,7 +177,7 @@ func New(cfg Config) (*Jobs, error) {
 		delete(queues, jobargs.QueueMedia) // inserting into it still works
 	}
 	rc := &river.Config{
-		Queues: queues,
+		Queues:  queues,
 		Workers: ws,
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.ReapEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return jobargs.ReapSlots{}, nil },
