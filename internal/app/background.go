@@ -91,6 +91,7 @@ func (a *App) buildTasks(context.Context) error {
 		Moderation: a.threadModeration(), Accounts: a.accountService(), Blobs: a.blobs,
 		VideoTimeout: mc.VideoTimeout, MusicTimeout: mc.MusicTimeout, SlotLease: mc.SlotLease,
 		VideoConcurrency: mc.VideoConcurrency, MusicConcurrency: mc.MusicConcurrency,
+		MediaWorkers: mc.Workers, NoMediaJobs: mc.Workers == 0,
 		Cleaners: a.externalCleaners()})
 	return err
 }

@@ -44,7 +44,13 @@ type cluster struct {
 	db      *sql.DB  // the schema, for River job rows and run rows
 	a, b, w *proc
 	pass    string // ADMIN_PASSWORD
+	// serveEnv is added to the serve instances' environment only.
+	serveEnv []string
 }
+
+// clusterEnv is extra settings of a test's own cluster: for every process
+// (and the operator commands), and for the serve instances only.
+type clusterEnv struct{ all, serve []string }
 
 // proc is one kira process.
 type proc struct {
@@ -107,7 +113,7 @@ func blobSettings(t *testing.T) []string {
 
 // startCluster starts A (which applies the migrations and creates the
 // shared development keys), then B and the worker.
-func startCluster(t *testing.T) *cluster {
+func startCluster(t *testing.T, extra ...clusterEnv) *cluster {
 	t.Helper()
 	needServices(t)
 	bin, err := buildKira()
@@ -132,6 +138,10 @@ func startCluster(t *testing.T) *cluster {
 		// A dead instance's runs are taken over about 1.2 leases later.
 		"RUN_LEASE=3s")
 	c.env = append(c.env, blobSettings(t)...)
+	for _, x := range extra {
+		c.env = append(c.env, x.all...)
+		c.serveEnv = append(c.serveEnv, x.serve...)
+	}
 	if c.db, err = sql.Open("pgx", dbURL); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +167,11 @@ func startCluster(t *testing.T) *cluster {
 func (c *cluster) start(name, role string, extra ...string) *proc {
 	t := c.t
 	p := &proc{name: name, done: make(chan struct{}), logs: &tail{}}
-	env := append(append([]string(nil), c.env...), extra...)
+	env := append([]string(nil), c.env...)
+	if role == "serve" {
+		env = append(env, c.serveEnv...)
+	}
+	env = append(env, extra...)
 	if role == "serve" {
 		addr := freeAddr()
 		p.url = "http://" + addr

@@ -95,6 +95,10 @@ type MediaConfig struct {
 	VideoConcurrency int           // VIDEO_CONCURRENCY: running video tasks across all workers; 0 = no cap
 	MusicConcurrency int           // MUSIC_CONCURRENCY: the same for music
 	SlotLease        time.Duration // TASK_SLOT_LEASE, default 30s: how soon a dead worker's task is handed on
+	// Workers is MEDIA_WORKERS, default 8: video and music jobs this process
+	// runs at once; 0 leaves them to other processes (API-only instances
+	// beside `kira worker`s).
+	Workers int
 }
 
 // RealtimeConfig chooses the realtime push: the embedded Centrifuge node
@@ -195,6 +199,11 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 			problems = append(problems, n.key+": want a whole number ≥ 0 (0 = no cap)")
 		}
 		*n.dst = v
+	}
+	if v, err := strconv.Atoi(get("MEDIA_WORKERS", "8")); err != nil || v < 0 {
+		problems = append(problems, "MEDIA_WORKERS: want a whole number ≥ 0 (0 = this process runs no video or music jobs)")
+	} else {
+		c.Media.Workers = v
 	}
 	for _, o := range strings.Split(get("CORS_ORIGINS", ""), ",") {
 		if o = strings.TrimSpace(o); o != "" {

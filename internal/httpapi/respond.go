@@ -37,10 +37,22 @@ var statusOf = map[apperr.Kind]int{
 	apperr.RateLimited:  http.StatusTooManyRequests,
 }
 
+// errDatabaseDown is the answer while the database cannot be reached.
+var errDatabaseDown = apperr.New(apperr.Unavailable, "The service is temporarily unavailable; try again shortly").
+	WithCode("unavailable").WithRetryAfter(2 * time.Second)
+
 // classify turns any error into a client-facing *apperr.Error: store
-// sentinels become 404/409, anything unknown becomes an internal error.
+// sentinels become 404/409, a lost database connection 503 (also when a
+// handler already wrapped it as internal), anything unknown an internal
+// error.
 func classify(err error) *apperr.Error {
-	if e, ok := apperr.As(err); ok {
+	e, ok := apperr.As(err)
+	if (!ok || e.Kind == apperr.Internal) && store.Unreachable(err) {
+		down := *errDatabaseDown
+		down.Err = err
+		return &down
+	}
+	if ok {
 		return e
 	}
 	switch {

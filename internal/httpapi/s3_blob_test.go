@@ -19,17 +19,19 @@ import (
 type s3Env struct {
 	rawEnv
 	proxy *blobtest.Proxy
+	fake  *blobtest.Server // behind the proxy, for looking at the buckets
 }
 
 func forEachS3Store(t *testing.T, fn func(t *testing.T, e s3Env)) {
 	t.Helper()
 	var mu sync.Mutex
 	proxies := map[*testing.T]*blobtest.Proxy{}
+	fakes := map[*testing.T]*blobtest.Server{}
 	forEachRawStoreWith(t, func(t *testing.T, st *store.Store) *env {
 		srv := blobtest.Start(t, "kira", "kira-public")
 		proxy := blobtest.NewProxy(t, srv.URL)
 		mu.Lock()
-		proxies[t] = proxy
+		proxies[t], fakes[t] = proxy, srv
 		mu.Unlock()
 		return newEnv(t, st, func(c *config.Config) {
 			c.Blob = config.BlobConfig{Backend: "s3", S3Endpoint: proxy.URL, S3Region: blobtest.Region, S3Bucket: "kira",
@@ -38,9 +40,9 @@ func forEachS3Store(t *testing.T, fn func(t *testing.T, e s3Env)) {
 		})
 	}, func(t *testing.T, r rawEnv) {
 		mu.Lock()
-		p := proxies[t]
+		p, f := proxies[t], fakes[t]
 		mu.Unlock()
-		fn(t, s3Env{rawEnv: r, proxy: p})
+		fn(t, s3Env{rawEnv: r, proxy: p, fake: f})
 	})
 }
 

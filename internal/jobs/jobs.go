@@ -82,8 +82,10 @@ type Config struct {
 	// VideoConcurrency and MusicConcurrency cap running tasks of a kind
 	// across all workers (0: no cap beyond one per user).
 	VideoConcurrency, MusicConcurrency int
-	// MediaWorkers is how many media jobs one process runs at once.
+	// MediaWorkers is how many media jobs one process runs at once (0 is
+	// the default); NoMediaJobs leaves media jobs to other processes.
 	MediaWorkers int // 8
+	NoMediaJobs  bool
 	// PollInterval is how often a worker looks for new jobs when it is not
 	// told (SQLite has no LISTEN/NOTIFY; Postgres is told at once).
 	PollInterval time.Duration // 200 ms on SQLite, 1 s on Postgres
@@ -167,11 +169,15 @@ func New(cfg Config) (*Jobs, error) {
 	river.AddWorker(ws, &dailyMailWorker{j: j})
 	river.AddWorker(ws, &deleteAccountWorker{j: j})
 	river.AddWorker(ws, &deleteBlobPrefixWorker{j: j})
+	queues := map[string]river.QueueConfig{
+		jobargs.QueueDefault: {MaxWorkers: 20},
+		jobargs.QueueMedia:   {MaxWorkers: cfg.MediaWorkers},
+	}
+	if cfg.NoMediaJobs {
+		delete(queues, jobargs.QueueMedia) // inserting into it still works
+	}
 	rc := &river.Config{
-		Queues: map[string]river.QueueConfig{
-			jobargs.QueueDefault: {MaxWorkers: 20},
-			jobargs.QueueMedia:   {MaxWorkers: cfg.MediaWorkers},
-		},
+		Queues:  queues,
 		Workers: ws,
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.ReapEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return jobargs.ReapSlots{}, nil },
