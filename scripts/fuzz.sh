@@ -4,7 +4,7 @@
 # (testdata/fuzz/<Name>/ next to the target, plus the f.Add seeds). A
 # crash fails the run and Go writes the failing input to that directory —
 # commit it with the fix. Every target listed here parses client or
-# upstream input. Budget: 16 targets × 4s plus ~1–10s start-up each with a
+# upstream input. Budget: 17 targets × 4s plus ~1–10s start-up each with a
 # warm cache (≈2 min); the first run also compiles the dependency graph
 # with fuzzing instrumentation once (minutes on a cold cache, then cached).
 # Run one longer locally with
@@ -33,6 +33,7 @@ internal/avenc        FuzzProbeMP4
 internal/textcheck    FuzzJSON
 internal/notify       FuzzCheckUnsubscribe
 internal/realtime     FuzzParseUserChannel
+internal/agent        FuzzReplayLog
 "
 
 echo "ci: bounded fuzzing (scripts/fuzz.sh, $fuzztime per target)"
