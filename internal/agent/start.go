@@ -49,10 +49,8 @@ func (s *Service) Begin(ctx context.Context, req StartRequest) (Started, error) 
 		return Started{}, ErrDraining
 	}
 	runID := uuid.NewString()
-	if err := s.d.Runs.Acquire(ctx, req.ThreadID, runID, s.d.LeaseTTL); errors.Is(err, runs.ErrLeaseHeld) {
-		return Started{}, ErrRunActive
-	} else if err != nil {
-		return Started{}, fmt.Errorf("acquire lease: %w", err)
+	if err := s.acquire(ctx, req.ThreadID, runID); err != nil {
+		return Started{}, err
 	}
 	started, err := s.begin(ctx, req, runID)
 	if err != nil {
@@ -60,6 +58,30 @@ func (s *Service) Begin(ctx context.Context, req StartRequest) (Started, error) 
 		return Started{}, err
 	}
 	return started, nil
+}
+
+// acquire takes the thread's lease for runID. A lease left behind by a run
+// that has ended (its release failed, e.g. Redis was down when it finished)
+// is freed at once instead of refusing runs until it expires: the run rows
+// are the authority on what runs.
+func (s *Service) acquire(ctx context.Context, threadID, runID string) error {
+	err := s.d.Runs.Acquire(ctx, threadID, runID, s.d.LeaseTTL)
+	if errors.Is(err, runs.ErrLeaseHeld) {
+		holder, ok, herr := s.d.Runs.Holder(ctx, threadID)
+		if herr == nil && ok {
+			if r, gerr := s.d.Store.GetRun(ctx, holder); gerr == nil && r.Status != store.RunRunning {
+				s.d.Runs.Release(ctx, threadID, holder) //nolint:errcheck // raced: Acquire below decides
+				err = s.d.Runs.Acquire(ctx, threadID, runID, s.d.LeaseTTL)
+			}
+		}
+	}
+	switch {
+	case errors.Is(err, runs.ErrLeaseHeld):
+		return ErrRunActive
+	case err != nil:
+		return fmt.Errorf("acquire lease: %w", err)
+	}
+	return nil
 }
 
 func (s *Service) begin(ctx context.Context, req StartRequest, runID string) (Started, error) {
