@@ -76,7 +76,7 @@ func (e *env) subscribeThread(u user, thread string) <-chan []byte {
 func statusesUntil(t *testing.T, pubs <-chan []byte, kind string) []taskEvent {
 	t.Helper()
 	var got []taskEvent
-	deadline := time.After(90 * time.Second)
+	deadline := time.After(240 * time.Second) // race detector on a loaded 2-core machine: minutes
 	for {
 		select {
 		case raw := <-pubs:
