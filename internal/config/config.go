@@ -317,6 +317,12 @@ func (c Config) Validate() error {
 // Dev reports whether the server runs in development mode.
 func (c Config) Dev() bool { return c.Env == EnvDevelopment }
 
+// DevTools reports whether the development-only routes (token minting,
+// plan switch, credit grants) exist: development mode with the local
+// signing key, i.e. no JWKS URL. One rule, so a server that trusts a real
+// issuer never hands out its own tokens, whatever KIRA_ENV says.
+func (c Config) DevTools() bool { return c.Dev() && c.JWKSURL == "" }
+
 // SQLitePath is where the embedded database lives.
 func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "kira.db") }
 

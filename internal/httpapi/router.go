@@ -29,6 +29,15 @@ func (s *Server) Handler() http.Handler {
 	if s.DevKey != nil {
 		mux.Handle("GET /.well-known/jwks.json", auth.JWKSHandler(s.DevKey))
 	}
+	// Development only (Config.DevTools: development mode and no JWKS
+	// URL): sign-in, plan switch and credits for the playground. Not
+	// registered otherwise, so they are the catch-all 404.
+	if s.Config.DevTools() && s.DevKey != nil {
+		dev := devHandlers{s}
+		mux.HandleFunc("POST /dev/token", dev.token)
+		mux.HandleFunc("PUT /dev/plan", s.requireAuth(dev.plan))
+		mux.HandleFunc("POST /dev/credits", s.requireAuth(dev.credits))
+	}
 
 	// Chat: threads, messages, versions, agent runs (API.md §3.1–3.3).
 	th := threadHandlers{s}

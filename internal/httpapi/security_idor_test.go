@@ -37,6 +37,12 @@ func idorMatrix(v victim) map[string]idorCase {
 		"GET /metrics":               {path: "/metrics", want: 200, raw: true},
 		"GET /openapi.yaml":          {path: "/openapi.yaml", want: 200, raw: true},
 		"GET /.well-known/jwks.json": {path: "/.well-known/jwks.json", want: 200, raw: true},
+		// Development only: anyone may sign in as anyone (the local key's
+		// purpose), and a token changes no row; plan and credits are the
+		// caller's own, whatever user the body names.
+		"POST /dev/token":   {path: "/dev/token", body: map[string]any{"userId": v.user.ID}, want: 200},
+		"PUT /dev/plan":     {path: "/dev/plan", body: map[string]any{"plan": "pro", "userId": v.user.ID}, want: 200},
+		"POST /dev/credits": {path: "/dev/credits", body: map[string]any{"userId": v.user.ID}, want: 200},
 
 		"POST /thread/{$}":                         {path: "/thread/", body: map[string]any{"id": v.thread, "message": msg("x1")}, want: 409},
 		"POST /thread":                             {path: "/thread", body: map[string]any{"id": v.thread, "message": msg("x2")}, want: 409},

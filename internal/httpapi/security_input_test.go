@@ -36,6 +36,8 @@ var wrongTyped = map[string]string{
 	"POST /filter/like":                  `{"filterId": 42}`,
 	"POST /mail/account-deletion":        `{"userId": 1, "stage": 2}`,
 	"POST /support/delete-account":       `{"reason": 5}`,
+	"POST /dev/token":                    `{"userId": 42, "ttlSeconds": "long"}`,
+	"PUT /dev/plan":                      `{"plan": true}`,
 }
 
 // bodyless are the write routes that read no JSON body (ids travel in the
@@ -48,7 +50,7 @@ var bodyless = map[string]bool{
 	"POST /image/check/{imageId}": true, "POST /video/submit/{taskId}": true, "DELETE /video/upload/{taskId}": true,
 	"POST /music/submit/{taskId}": true, "DELETE /music/upload/{taskId}": true, "DELETE /filter/like/{filterId}": true,
 	"POST /reward/daily": true, "POST /mail/daily": true, "POST /mail/unsubscribe": true,
-	"POST /support/cancel-delete-account": true,
+	"POST /support/cancel-delete-account": true, "POST /dev/credits": true,
 }
 
 // hostileBodies go to every JSON-body route; each must be 400.
