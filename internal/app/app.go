@@ -122,6 +122,10 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildTasks(ctx); err != nil {
 		return err
 	}
+	riverUI, err := a.buildRiverUI(ctx)
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(a.telemetry.collectors...)
@@ -131,7 +135,8 @@ func (a *App) build(ctx context.Context) error {
 		Accounts: a.accountService(),
 		Ready:    append([]httpapi.ReadyCheck{{Name: "database", Check: a.store.Ping}}, a.ready...),
 		Realtime: a.realtimeHandler(), RealtimeTokens: a.realtimeTokens(),
-		Errors: a.telemetry.errors, Events: a.telemetry.events, Limiter: a.rateLimiter()})
+		Errors: a.telemetry.errors, Events: a.telemetry.events, Limiter: a.rateLimiter(),
+		RiverUI: riverUI})
 	if err := a.api.LoadFilterPresets(ctx); err != nil {
 		return err
 	}

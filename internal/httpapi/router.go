@@ -15,7 +15,8 @@ import (
 //
 // Auth wrappers: requireAuth (JWT, 401 without), optionalAuth (JWT when
 // sent: isLiked, owner-only fields), requirePassword (?password=, for
-// server-to-server and operator routes); none = public. limited (inside
+// server-to-server and operator routes), requireBasic (HTTP Basic with the
+// admin password, for the operator's browser pages); none = public. limited (inside
 // requireAuth) adds the per-user and per-IP rate limits of an expensive
 // route group; limitIP in the chain is the loose per-IP limit on all.
 func (s *Server) Handler() http.Handler {
@@ -155,6 +156,13 @@ func (s *Server) Handler() http.Handler {
 	rt := realtimeHandlers{s}
 	mux.HandleFunc("GET /connection/websocket", rt.websocket) // the token travels inside the protocol
 	mux.HandleFunc("GET /realtime/token", s.requireAuth(rt.token))
+
+	// Operators: River's own UI and its API (HTTP Basic, ADMIN_PASSWORD).
+	if s.RiverUI != nil {
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH"} {
+			mux.HandleFunc(m+" /admin/river/", s.requireBasic(s.RiverUI.ServeHTTP))
+		}
+	}
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errRouteNotFound)

@@ -51,6 +51,8 @@ var bodyless = map[string]bool{
 	"POST /music/submit/{taskId}": true, "DELETE /music/upload/{taskId}": true, "DELETE /filter/like/{filterId}": true,
 	"POST /reward/daily": true, "POST /mail/daily": true, "POST /mail/unsubscribe": true,
 	"POST /support/cancel-delete-account": true, "POST /dev/credits": true,
+	// River's UI API reads its own bodies, behind HTTP Basic (401 first).
+	"POST /admin/river/": true, "PUT /admin/river/": true, "PATCH /admin/river/": true,
 }
 
 // hostileBodies go to every JSON-body route; each must be 400.
@@ -176,7 +178,11 @@ func TestSecurityHostileInput(t *testing.T) {
 				}
 			}
 			if !write {
-				e.wantNo500(t, r, path+strings.Replace(hostileQuery, "?", sepOf(path), 1), b.Token, 200, 204, 400, 403, 404)
+				ok := []int{200, 204, 400, 403, 404}
+				if r.Auth == httpapi.AuthBasic {
+					ok = []int{400, 401} // NUL/bad UTF-8 is refused first, then no operator credentials
+				}
+				e.wantNo500(t, r, path+strings.Replace(hostileQuery, "?", sepOf(path), 1), b.Token, ok...)
 			}
 			for i := range paramRE.FindAllStringIndex(strings.ReplaceAll(r.Pattern, "{$}", ""), -1) {
 				for _, seg := range hostileSegments {

@@ -67,6 +67,9 @@ type Deps struct {
 	// product events (nil = none).
 	Errors *middleware.ErrorReporter
 	Events analytics.Events
+	// RiverUI is River's web UI (served under /admin/river/ behind the
+	// admin password); nil = off (no ADMIN_PASSWORD, or a worker).
+	RiverUI http.Handler
 	// Limiter holds the rate-limit buckets (Redis when shared by
 	// instances); nil = in this process.
 	Limiter ratelimit.Limiter
