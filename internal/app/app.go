@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -37,6 +38,7 @@ import (
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/tasks"
 	"github.com/kira-art/kira/internal/view"
+	"github.com/kira-art/kira/web/playground"
 )
 
 // App is a running kira server.
@@ -136,7 +138,7 @@ func (a *App) build(ctx context.Context) error {
 		Ready:    append([]httpapi.ReadyCheck{{Name: "database", Check: a.store.Ping}}, a.ready...),
 		Realtime: a.realtimeHandler(), RealtimeTokens: a.realtimeTokens(),
 		Errors: a.telemetry.errors, Events: a.telemetry.events, Limiter: a.rateLimiter(),
-		RiverUI: riverUI})
+		RiverUI: riverUI, Playground: a.playground()})
 	if err := a.api.LoadFilterPresets(ctx); err != nil {
 		return err
 	}
@@ -236,6 +238,15 @@ func (a *App) cmsClient() *cms.Client {
 		return nil
 	}
 	return c
+}
+
+// playground is the embedded playground page when KIRA_PLAYGROUND is on.
+func (a *App) playground() fs.FS {
+	if !a.cfg.Playground {
+		return nil
+	}
+	a.log.Info("playground", "path", "/playground")
+	return playground.FS()
 }
 
 // loadDevKey is the local signing key in development mode (no JWKS

@@ -157,6 +157,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /connection/websocket", rt.websocket) // the token travels inside the protocol
 	mux.HandleFunc("GET /realtime/token", s.requireAuth(rt.token))
 
+	// The playground page (web/playground; KIRA_PLAYGROUND).
+	if s.Playground != nil {
+		pg := playgroundHandlers{s, s.Playground}
+		mux.HandleFunc("GET /playground", pg.index)
+		mux.HandleFunc("GET /playground/{path...}", pg.asset)
+	}
+
 	// Operators: River's own UI and its API (HTTP Basic, ADMIN_PASSWORD).
 	if s.RiverUI != nil {
 		for _, m := range []string{"GET", "POST", "PUT", "PATCH"} {

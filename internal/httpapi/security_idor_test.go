@@ -121,6 +121,8 @@ func idorMatrix(v victim) map[string]idorCase {
 		"GET /connection/websocket":           {path: "/connection/websocket", want: 400, raw: true}, // no upgrade
 		"GET /realtime/token":                 {path: "/realtime/token", want: 404},                  // embedded realtime: tokens are for an external Centrifugo
 		" /":                                  {path: "/nothing/here", want: 404, raw: true},
+		"GET /playground":                     {path: "/playground", want: 200, raw: true},
+		"GET /playground/{path...}":           {path: "/playground/assets/none.js", want: 404, raw: true},
 		// River's UI and API: HTTP Basic with the admin password; a JWT opens nothing.
 		"GET /admin/river/":   {path: "/admin/river/api/jobs?state=completed", want: 401, raw: true},
 		"POST /admin/river/":  {path: "/admin/river/api/jobs/retry", body: map[string]any{"ids": []string{"1"}}, want: 401, raw: true},
