@@ -30,6 +30,9 @@ var extraOperations = map[string]bool{
 	"GET /files/{area}/{ownerId}/{fileId}/{name}": true,
 	"GET /mail/unsubscribe":                       true,
 	"POST /mail/unsubscribe":                      true,
+	"POST /dev/token":                             true, // the playground's development routes (ours)
+	"PUT /dev/plan":                               true,
+	"POST /dev/credits":                           true,
 }
 
 // apiMarkdownPath finds ../shared/spec/API.md beside the repository root (the

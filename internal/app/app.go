@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -37,6 +38,7 @@ import (
 	"github.com/kira-art/kira/internal/store"
 	"github.com/kira-art/kira/internal/tasks"
 	"github.com/kira-art/kira/internal/view"
+	"github.com/kira-art/kira/web/playground"
 )
 
 // App is a running kira server.
@@ -122,6 +124,10 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.buildTasks(ctx); err != nil {
 		return err
 	}
+	riverUI, err := a.buildRiverUI(ctx)
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(a.telemetry.collectors...)
@@ -131,7 +137,8 @@ func (a *App) build(ctx context.Context) error {
 		Accounts: a.accountService(),
 		Ready:    append([]httpapi.ReadyCheck{{Name: "database", Check: a.store.Ping}}, a.ready...),
 		Realtime: a.realtimeHandler(), RealtimeTokens: a.realtimeTokens(),
-		Errors: a.telemetry.errors, Events: a.telemetry.events, Limiter: a.rateLimiter()})
+		Errors: a.telemetry.errors, Events: a.telemetry.events, Limiter: a.rateLimiter(),
+		RiverUI: riverUI, Playground: a.playground()})
 	if err := a.api.LoadFilterPresets(ctx); err != nil {
 		return err
 	}
@@ -231,6 +238,15 @@ func (a *App) cmsClient() *cms.Client {
 		return nil
 	}
 	return c
+}
+
+// playground is the embedded playground page when KIRA_PLAYGROUND is on.
+func (a *App) playground() fs.FS {
+	if !a.cfg.Playground {
+		return nil
+	}
+	a.log.Info("playground", "path", "/playground")
+	return playground.FS()
 }
 
 // loadDevKey is the local signing key in development mode (no JWKS

@@ -132,3 +132,24 @@ func (a *App) publishTitle(ctx context.Context, threadID, userID, title string) 
 		a.log.Warn("publish thread title", "thread_id", threadID, "err", err)
 	}
 }
+
+// buildRiverUI makes River's web UI for /admin/river/ when an admin
+// password guards it and this process serves HTTP; its background
+// services run until the app stops.
+func (a *App) buildRiverUI(ctx context.Context) (http.Handler, error) {
+	if a.cfg.AdminPassword == "" || a.opts.role == RoleWorker {
+		return nil, nil
+	}
+	h, err := a.jobs.UI("/admin/river")
+	if err != nil {
+		return nil, fmt.Errorf("river ui: %w", err)
+	}
+	uiCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if err := h.Start(uiCtx); err != nil {
+		cancel()
+		return nil, fmt.Errorf("river ui: %w", err)
+	}
+	a.onStop(func(context.Context) error { cancel(); return nil })
+	a.log.Info("river ui", "path", "/admin/river/", "auth", "HTTP Basic, ADMIN_PASSWORD")
+	return h, nil
+}

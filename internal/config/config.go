@@ -31,6 +31,9 @@ type Config struct {
 	PublicURL string // KIRA_PUBLIC_URL, base of signed file URLs; default http://localhost<Addr>
 	LogLevel  string // KIRA_LOG_LEVEL: debug, info (default), warn, error
 	PprofAddr string // KIRA_PPROF_ADDR: listen address of net/http/pprof (empty = off; keep it on loopback)
+	// Playground is KIRA_PLAYGROUND: serve the playground page at
+	// /playground; default on in development, off in production.
+	Playground bool
 
 	DatabaseURL string // DATABASE_URL; empty = SQLite at $KIRA_DATA_DIR/kira.db
 	RedisURL    string // REDIS_URL; empty = in-memory stream log and leases
@@ -172,6 +175,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	var problems []string
 	c.loadTrust(get, &problems)
 	c.loadRateLimits(get, &problems)
+	c.loadPlayground(get, &problems)
 	c.loadBlob(get, &problems)
 	grace, err := time.ParseDuration(get("KIRA_SHUTDOWN_TIMEOUT", "15s"))
 	if err != nil {
@@ -325,6 +329,24 @@ func (c Config) Validate() error {
 
 // Dev reports whether the server runs in development mode.
 func (c Config) Dev() bool { return c.Env == EnvDevelopment }
+
+// loadPlayground reads KIRA_PLAYGROUND, whose default depends on KIRA_ENV.
+func (c *Config) loadPlayground(get func(key, def string) string, problems *[]string) {
+	c.Playground = c.Dev()
+	if v := get("KIRA_PLAYGROUND", ""); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			*problems = append(*problems, "KIRA_PLAYGROUND: not a boolean (true or false)")
+		}
+		c.Playground = on
+	}
+}
+
+// DevTools reports whether the development-only routes (token minting,
+// plan switch, credit grants) exist: development mode with the local
+// signing key, i.e. no JWKS URL. One rule, so a server that trusts a real
+// issuer never hands out its own tokens, whatever KIRA_ENV says.
+func (c Config) DevTools() bool { return c.Dev() && c.JWKSURL == "" }
 
 // SQLitePath is where the embedded database lives.
 func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "kira.db") }

@@ -130,3 +130,26 @@ func TestCMSSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestPlaygroundDefaultsByEnvironment(t *testing.T) {
+	for _, c := range []struct {
+		vars map[string]string
+		want bool
+	}{
+		{map[string]string{}, true},
+		{map[string]string{"KIRA_PLAYGROUND": "false"}, false},
+		{map[string]string{"KIRA_ENV": "production", "SUPABASE_URL": "https://abc.supabase.co"}, false},
+		{map[string]string{"KIRA_ENV": "production", "SUPABASE_URL": "https://abc.supabase.co", "KIRA_PLAYGROUND": "true"}, true},
+	} {
+		got, err := FromLookup(lookup(c.vars))
+		if err != nil {
+			t.Fatalf("%v: %v", c.vars, err)
+		}
+		if got.Playground != c.want {
+			t.Errorf("%v: Playground %v, want %v", c.vars, got.Playground, c.want)
+		}
+	}
+	if _, err := FromLookup(lookup(map[string]string{"KIRA_PLAYGROUND": "sometimes"})); err == nil || !strings.Contains(err.Error(), "KIRA_PLAYGROUND") {
+		t.Fatalf("a bad KIRA_PLAYGROUND: %v", err)
+	}
+}

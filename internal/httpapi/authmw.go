@@ -77,6 +77,24 @@ func (s *Server) requirePassword(next http.HandlerFunc) guarded {
 	}}
 }
 
+// requireBasic guards the operator's browser pages (the River UI) with
+// HTTP Basic: any user name, ADMIN_PASSWORD as the password. A browser
+// asks once and then sends it with every request under the path, which a
+// ?password= in the page's own URL could not do for the page's API calls.
+// With no ADMIN_PASSWORD the router does not register such pages at all.
+func (s *Server) requireBasic(next http.HandlerFunc) guarded {
+	return guarded{AuthBasic, func(w http.ResponseWriter, r *http.Request) {
+		want := s.Config.AdminPassword
+		_, got, ok := r.BasicAuth()
+		if !ok || want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Basic realm="kira operator", charset="UTF-8"`)
+			s.writeError(w, r, errUnauthorized)
+			return
+		}
+		next(w, r)
+	}}
+}
+
 func (s *Server) verifyRequest(r *http.Request) (auth.Claims, error) {
 	h := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(h, " ")

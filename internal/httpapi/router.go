@@ -15,7 +15,8 @@ import (
 //
 // Auth wrappers: requireAuth (JWT, 401 without), optionalAuth (JWT when
 // sent: isLiked, owner-only fields), requirePassword (?password=, for
-// server-to-server and operator routes); none = public. limited (inside
+// server-to-server and operator routes), requireBasic (HTTP Basic with the
+// admin password, for the operator's browser pages); none = public. limited (inside
 // requireAuth) adds the per-user and per-IP rate limits of an expensive
 // route group; limitIP in the chain is the loose per-IP limit on all.
 func (s *Server) Handler() http.Handler {
@@ -28,6 +29,15 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /openapi.yaml", sys.openapi)
 	if s.DevKey != nil {
 		mux.Handle("GET /.well-known/jwks.json", auth.JWKSHandler(s.DevKey))
+	}
+	// Development only (Config.DevTools: development mode and no JWKS
+	// URL): sign-in, plan switch and credits for the playground. Not
+	// registered otherwise, so they are the catch-all 404.
+	if s.Config.DevTools() && s.DevKey != nil {
+		dev := devHandlers{s}
+		mux.HandleFunc("POST /dev/token", dev.token)
+		mux.HandleFunc("PUT /dev/plan", s.requireAuth(dev.plan))
+		mux.HandleFunc("POST /dev/credits", s.requireAuth(dev.credits))
 	}
 
 	// Chat: threads, messages, versions, agent runs (API.md §3.1–3.3).
@@ -146,6 +156,20 @@ func (s *Server) Handler() http.Handler {
 	rt := realtimeHandlers{s}
 	mux.HandleFunc("GET /connection/websocket", rt.websocket) // the token travels inside the protocol
 	mux.HandleFunc("GET /realtime/token", s.requireAuth(rt.token))
+
+	// The playground page (web/playground; KIRA_PLAYGROUND).
+	if s.Playground != nil {
+		pg := playgroundHandlers{s, s.Playground}
+		mux.HandleFunc("GET /playground", pg.index)
+		mux.HandleFunc("GET /playground/{path...}", pg.asset)
+	}
+
+	// Operators: River's own UI and its API (HTTP Basic, ADMIN_PASSWORD).
+	if s.RiverUI != nil {
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH"} {
+			mux.HandleFunc(m+" /admin/river/", s.requireBasic(s.RiverUI.ServeHTTP))
+		}
+	}
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errRouteNotFound)

@@ -16,6 +16,7 @@ const (
 	AuthRequired Auth = "required" // requireAuth: a valid JWT or 401
 	AuthOptional Auth = "optional" // optionalAuth: JWT when sent, anonymous otherwise
 	AuthPassword Auth = "password" // requirePassword: ?password=ADMIN_PASSWORD
+	AuthBasic    Auth = "basic"    // requireBasic: HTTP Basic with ADMIN_PASSWORD (browser pages)
 )
 
 // Route is one registered route: "GET", "/feed/{id}", AuthOptional. The

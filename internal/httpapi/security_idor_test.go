@@ -37,6 +37,12 @@ func idorMatrix(v victim) map[string]idorCase {
 		"GET /metrics":               {path: "/metrics", want: 200, raw: true},
 		"GET /openapi.yaml":          {path: "/openapi.yaml", want: 200, raw: true},
 		"GET /.well-known/jwks.json": {path: "/.well-known/jwks.json", want: 200, raw: true},
+		// Development only: anyone may sign in as anyone (the local key's
+		// purpose), and a token changes no row; plan and credits are the
+		// caller's own, whatever user the body names.
+		"POST /dev/token":   {path: "/dev/token", body: map[string]any{"userId": v.user.ID}, want: 200},
+		"PUT /dev/plan":     {path: "/dev/plan", body: map[string]any{"plan": "pro", "userId": v.user.ID}, want: 200},
+		"POST /dev/credits": {path: "/dev/credits", body: map[string]any{"userId": v.user.ID}, want: 200},
 
 		"POST /thread/{$}":                         {path: "/thread/", body: map[string]any{"id": v.thread, "message": msg("x1")}, want: 409},
 		"POST /thread":                             {path: "/thread", body: map[string]any{"id": v.thread, "message": msg("x2")}, want: 409},
@@ -115,6 +121,13 @@ func idorMatrix(v victim) map[string]idorCase {
 		"GET /connection/websocket":           {path: "/connection/websocket", want: 400, raw: true}, // no upgrade
 		"GET /realtime/token":                 {path: "/realtime/token", want: 404},                  // embedded realtime: tokens are for an external Centrifugo
 		" /":                                  {path: "/nothing/here", want: 404, raw: true},
+		"GET /playground":                     {path: "/playground", want: 200, raw: true},
+		"GET /playground/{path...}":           {path: "/playground/assets/none.js", want: 404, raw: true},
+		// River's UI and API: HTTP Basic with the admin password; a JWT opens nothing.
+		"GET /admin/river/":   {path: "/admin/river/api/jobs?state=completed", want: 401, raw: true},
+		"POST /admin/river/":  {path: "/admin/river/api/jobs/retry", body: map[string]any{"ids": []string{"1"}}, want: 401, raw: true},
+		"PUT /admin/river/":   {path: "/admin/river/api/queues/default/pause", want: 401, raw: true},
+		"PATCH /admin/river/": {path: "/admin/river/api/queues/default", body: map[string]any{}, want: 401, raw: true},
 	}
 	for _, k := range []struct{ prefix, task, ids, upload string }{
 		{"/video", v.video, "videoIds", v.videoUpload}, {"/music", v.audio, "audioIds", v.audioUpload}} {
@@ -217,13 +230,13 @@ func TestSecurityRouteAuth(t *testing.T) {
 				continue // TestSecurityIDORMatrix reports missing cases
 			}
 			token := ""
-			if r.Auth == httpapi.AuthPassword {
+			if r.Auth == httpapi.AuthPassword || r.Auth == httpapi.AuthBasic {
 				token = a.Token // a user's JWT opens no operator route
 			}
 			res := e.sendUnchecked(r.Method, c.path, token, c.body)
 			unauthorized := res.Status == 401 && strings.TrimSpace(string(res.Body)) == `{"message":"Unauthorized"}`
 			switch r.Auth {
-			case httpapi.AuthRequired, httpapi.AuthPassword:
+			case httpapi.AuthRequired, httpapi.AuthPassword, httpapi.AuthBasic:
 				if !unauthorized {
 					t.Errorf("%s (%s) without credentials: %d %.200s, want 401 Unauthorized", routeKey(r), r.Auth, res.Status, res.Body)
 				}

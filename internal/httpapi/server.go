@@ -4,6 +4,7 @@ package httpapi
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -67,6 +68,11 @@ type Deps struct {
 	// product events (nil = none).
 	Errors *middleware.ErrorReporter
 	Events analytics.Events
+	// Playground is the built playground page (nil = off).
+	Playground fs.FS
+	// RiverUI is River's web UI (served under /admin/river/ behind the
+	// admin password); nil = off (no ADMIN_PASSWORD, or a worker).
+	RiverUI http.Handler
 	// Limiter holds the rate-limit buckets (Redis when shared by
 	// instances); nil = in this process.
 	Limiter ratelimit.Limiter

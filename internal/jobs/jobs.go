@@ -9,15 +9,19 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
+	"riverqueue.com/riverui"
+	"riverqueue.com/riverui/uiendpoints"
 
 	"github.com/kira-art/kira/internal/jobs/jobargs"
 	"github.com/kira-art/kira/internal/store"
@@ -147,6 +151,7 @@ type client interface {
 type Jobs struct {
 	cfg    Config
 	client client
+	ui     uiendpoints.Bundle // River UI's API over client (see UI)
 }
 
 // New builds the client and registers every worker. Nothing runs until
@@ -192,9 +197,13 @@ func New(cfg Config) (*Jobs, error) {
 	}
 	var err error
 	if pg, db := cfg.Store.WorkerPool(); pg != nil {
-		j.client, err = river.NewClient(riverpgxv5.New(pg), rc)
+		var c *river.Client[pgx.Tx]
+		c, err = river.NewClient(riverpgxv5.New(pg), rc)
+		j.client, j.ui = c, riverui.NewEndpoints(c, nil)
 	} else {
-		j.client, err = river.NewClient(riversqlite.New(db), rc)
+		var c *river.Client[*sql.Tx]
+		c, err = river.NewClient(riversqlite.New(db), rc)
+		j.client, j.ui = c, riverui.NewEndpoints(c, nil)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
