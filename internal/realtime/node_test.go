@@ -192,7 +192,10 @@ func TestNodeRefusesRefreshForAnotherUser(t *testing.T) {
 	t.Parallel()
 	_, url := startNode(t, realtime.NodeConfig{})
 	user, other := newID(), newID()
-	c := dial(t, url, centrifuge.Config{Token: mint(t, user, time.Second), GetToken: func(centrifuge.ConnectionTokenEvent) (string, error) {
+	// 3 s, not 1: on a loaded machine a 1 s token could expire before the
+	// first connect, and the client would then connect with the other
+	// user's token from GetToken, never refreshing.
+	c := dial(t, url, centrifuge.Config{Token: mint(t, user, 3*time.Second), GetToken: func(centrifuge.ConnectionTokenEvent) (string, error) {
 		return mint(t, other, time.Hour), nil
 	}})
 	if err := c.Connect(); err != nil {
