@@ -133,7 +133,12 @@ func TestCaptureErrors(t *testing.T) {
 		"/unavailable": {"GET /unavailable", "", "HTTP 503 response"},
 	}
 	for path, w := range want {
+		// The capture runs after the response went out, so an event may
+		// reach the transport just after the Flush above: poll for it.
 		evs := fake.byRequestID(ids[path])
+		for deadline := time.Now().Add(5 * time.Second); len(evs) == 0 && time.Now().Before(deadline); evs = fake.byRequestID(ids[path]) {
+			rep.Flush(100 * time.Millisecond)
+		}
 		if len(evs) != 1 {
 			t.Fatalf("%s: %d events, want 1", path, len(evs))
 		}
