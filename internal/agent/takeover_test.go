@@ -214,22 +214,7 @@ func TestRunTakeoverModelDown(t *testing.T) {
 			a.Stop(ctx) //nolint:errcheck
 			b.Stop(ctx) //nolint:errcheck
 		})
-		var chunks []uistream.Chunk
-		select {
-		case chunks = <-viewer:
-		case <-time.After(60 * time.Second):
-			t.Fatal("the run's stream never ended")
-		}
-		if err := uistream.CheckOrder(chunks); err != nil {
-			t.Fatalf("invalid stream: %v", err)
-		}
-		if last := chunks[len(chunks)-1].Type(); last != uistream.TypeError {
-			t.Fatalf("stream ends with %s, want error", last)
-		}
-		asm := uistream.NewAssembler()
-		for _, c := range chunks {
-			asm.Add(c) //nolint:errcheck // CheckOrder passed
-		}
+		asm := awaitStream(t, viewer, uistream.TypeError)
 		got, err := s.GetRun(context.Background(), run.ID)
 		if err != nil || got.Status != store.RunFailed {
 			t.Fatalf("run %+v %v, want failed", got, err)
@@ -340,24 +325,7 @@ func (w *world) follow(t *testing.T, runID string) <-chan []uistream.Chunk {
 
 func (w *world) collect(t *testing.T, user, thread string, run store.Run, viewer <-chan []uistream.Chunk) outcome {
 	t.Helper()
-	var chunks []uistream.Chunk
-	select {
-	case chunks = <-viewer:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the run's stream never ended")
-	}
-	if err := uistream.CheckOrder(chunks); err != nil {
-		t.Fatalf("stream is not a valid UI message stream: %v", err)
-	}
-	if last := chunks[len(chunks)-1].Type(); last != uistream.TypeFinish {
-		t.Fatalf("stream ends with %s, want finish", last)
-	}
-	asm := uistream.NewAssembler()
-	for _, c := range chunks {
-		if err := asm.Add(c); err != nil {
-			t.Fatal(err)
-		}
-	}
+	asm := awaitStream(t, viewer, uistream.TypeFinish)
 	var o outcome
 	vb, _ := json.Marshal(asm.Message().Parts)
 	o.viewer = string(vb)
@@ -406,4 +374,29 @@ func (w *world) collect(t *testing.T, user, thread string, run store.Run, viewer
 	fresh, _, _ := w.s.EnsureProfile(context.Background(), newUser(t, w.s), "b@example.com")
 	o.charged = fresh.Credit + fresh.AddonCredits - p.Credit - p.AddonCredits
 	return o
+}
+
+// awaitStream waits for the viewer's whole stream, checks it is a valid UI
+// message stream ending with a chunk of type last, and assembles it.
+func awaitStream(t *testing.T, viewer <-chan []uistream.Chunk, last string) *uistream.Assembler {
+	t.Helper()
+	var chunks []uistream.Chunk
+	select {
+	case chunks = <-viewer:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the run's stream never ended")
+	}
+	if err := uistream.CheckOrder(chunks); err != nil {
+		t.Fatalf("stream is not a valid UI message stream: %v", err)
+	}
+	if got := chunks[len(chunks)-1].Type(); got != last {
+		t.Fatalf("stream ends with %s, want %s", got, last)
+	}
+	asm := uistream.NewAssembler()
+	for _, c := range chunks {
+		if err := asm.Add(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return asm
 }
